@@ -1,0 +1,42 @@
+"""Posting secretaries to villages."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from api.assignments.models import Assignment
+from api.assignments.schemas import AssignmentCreate
+from api.auth.models import User
+from api.auth.principal import Principal
+from api.errors import Conflict, InvalidInput
+from api.households.service import require_village
+from api.regions import codes
+
+
+def create_assignment(*, session: Session, data: AssignmentCreate, by: Principal | None) -> Assignment:
+    """Post a secretary to a village in the creator's scope (and in the secretary's own scope)."""
+    village = require_village(session=session, code=data.village_code, by=by)
+    user = session.get(User, data.user_id)
+    if user is None or (by is not None and not (user.scope_code and by.covers(user.scope_code))):
+        raise InvalidInput("该用户不存在，或不在您的管辖范围内。", errors=[{"loc": ["body", "user_id"], "msg": "用户不存在"}])
+    if user.role != "secretary":
+        raise InvalidInput(f"只能派驻第一书记或工作队员（secretary 角色），{user.display_name} 是 {user.role}。",
+                           errors=[{"loc": ["body", "user_id"], "msg": "不是 secretary 角色"}])
+    if not user.scope_code or not codes.covers(codes.prefix(user.scope_code), village.code):
+        raise InvalidInput(f"{village.name}不在 {user.display_name} 的账号管辖范围（{user.scope_code}）内，请先调整账号范围。",
+                           errors=[{"loc": ["body", "village_code"], "msg": "超出该用户的管辖范围"}])
+    overlapping = session.exec(
+        select(Assignment).where(
+            Assignment.user_id == data.user_id,
+            Assignment.village_code == data.village_code,
+            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= data.start_date),
+            *([col(Assignment.start_date) <= data.end_date] if data.end_date else []),
+        )
+    ).first()
+    if overlapping is not None:
+        raise Conflict(f"{user.display_name} 在 {village.name} 已有一段重叠的派驻（从 {overlapping.start_date} 起）。")
+    assignment = Assignment(**data.model_dump())
+    session.add(assignment)
+    session.flush()
+    return assignment

@@ -1,0 +1,67 @@
+"""People who log in, the read-only tokens of inspection scripts, and failed logins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from api.db import timestamp_column, utcnow
+
+ROLES = ("admin", "county", "town", "secretary", "inspector")
+
+
+class User(SQLModel, table=True):
+    """A person with a role and a scope: the division code whose places they may see.
+
+    ``scope_code`` is null only for admins, who see everything.
+    """
+
+    __tablename__ = "app_user"
+
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'county', 'town', 'secretary', 'inspector')", name="role"),
+        CheckConstraint("role = 'admin' OR scope_code IS NOT NULL", name="scope_required"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=50, unique=True)
+    display_name: str = Field(max_length=50)
+    phone: str | None = Field(default=None, max_length=20)
+    role: str = Field(max_length=10)
+    scope_code: str | None = Field(default=None, max_length=12, index=True)
+    password_hash: str = Field(max_length=200)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+class ApiToken(SQLModel, table=True):
+    """A read-only bearer token for an inspection team's scripts; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope_code: str = Field(max_length=12)
+    created_by: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+    expires_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login, kept for the throttling window (shared by every API instance)."""
+
+    __tablename__ = "login_failure"
+
+    __table_args__ = (
+        Index("ix_login_failure_username_at", "username", "at"),
+        Index("ix_login_failure_client_addr_at", "client_addr", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100)
+    client_addr: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

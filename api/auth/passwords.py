@@ -1,0 +1,62 @@
+"""Password hashing with argon2id, and the signed access tokens handed out at login."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+API_TOKEN_PREFIX = "zf_"
+_ALGORITHM = "HS256"
+# Compared against when the username is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; always spends one argon2 verification."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_access_token(*, user_id: int, key: str, minutes: int) -> tuple[str, int]:
+    """A signed token naming the user, and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    return jwt.encode(claims, key, algorithm=_ALGORITHM), minutes * 60
+
+
+def read_access_token(token: str, *, key: str) -> int | None:
+    """The user id of a valid, unexpired token, or None."""
+    try:
+        claims: dict[str, Any] = jwt.decode(token, key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError:
+        return None
+    if claims.get("typ") != "access":
+        return None
+    try:
+        return int(claims["sub"])
+    except (TypeError, ValueError):
+        return None
+
+
+def new_api_token() -> tuple[str, str]:
+    """A fresh API token and the hash under which it is stored."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_api_token(token)
+
+
+def hash_api_token(token: str) -> str:
+    # The token carries 256 random bits, so a plain digest is enough (no salt or stretching).
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,133 @@
+"""Who is asking, and what they may see: the one place where scope is enforced.
+
+Every protected route depends on ``CurrentPrincipal`` (or ``CurrentUser``). A principal is a
+logged-in user or a read-only API token; both carry a scope prefix, and every query and
+every write target goes through ``Principal.where_under`` / ``Principal.require_covers``
+rather than re-implementing "under my code" in each route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import ColumnElement, true
+from sqlmodel import select
+
+from api.auth.models import ApiToken, User
+from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
+from api.db import SessionDep
+from api.errors import Forbidden, NotAuthenticated, NotFound
+from api.regions import codes
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user or an API token, with the scope prefix that bounds what it may touch."""
+
+    user: User | None
+    token: ApiToken | None
+    role: str
+    scope_prefix: str
+
+    @classmethod
+    def for_user(cls, user: User) -> Principal:
+        scope = codes.prefix(user.scope_code) if user.scope_code else ""
+        return cls(user=user, token=None, role=user.role, scope_prefix=scope)
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> Principal:
+        return cls(user=None, token=token, role="api_token", scope_prefix=codes.prefix(token.scope_code))
+
+    @property
+    def read_only(self) -> bool:
+        return self.token is not None
+
+    @property
+    def sees_personal_data_unmasked(self) -> bool:
+        return self.role == "admin"
+
+    def covers(self, code: str) -> bool:
+        return codes.covers(self.scope_prefix, code)
+
+    def require_covers(self, code: str, *, what: str = "该地区") -> None:
+        """Refuse a code outside the scope with 404, so nothing leaks about what exists there."""
+        if not self.covers(code):
+            raise NotFound(f"{what}不存在，或不在您的管辖范围内。")
+
+    def where_under(self, column: Any) -> ColumnElement[bool]:
+        """SQL condition restricting ``column`` (a division code) to this principal's scope."""
+        if not self.scope_prefix:
+            return true()
+        return codes.under(column, self.scope_prefix)
+
+    def narrow(self, scope: str | None) -> str:
+        """The prefix for a ``?scope=`` parameter, which may only narrow the principal's scope."""
+        if not scope:
+            return self.scope_prefix
+        try:
+            wanted = codes.prefix(scope)
+        except codes.BadCode as exc:
+            raise NotFound(str(exc)) from exc
+        if not wanted.startswith(self.scope_prefix):
+            raise NotFound("该地区不存在，或不在您的管辖范围内。")
+        return wanted
+
+
+def _principal(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    if not token:
+        raise NotAuthenticated()
+    if token.startswith(API_TOKEN_PREFIX):
+        api_token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token))).first()
+        now = datetime.now(UTC)
+        if api_token is None or api_token.revoked_at is not None:
+            raise NotAuthenticated("访问令牌无效或已被撤销。")
+        if api_token.expires_at is not None and api_token.expires_at <= now:
+            raise NotAuthenticated("访问令牌已过期。")
+        if request.method not in _READ_METHODS:
+            raise Forbidden("API 令牌只能读取数据，不能修改。")
+        return Principal.for_token(api_token)
+
+    user_id = read_access_token(token, key=request.app.state.settings.signing_key)
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise NotAuthenticated("登录已过期，请重新登录。")
+    return Principal.for_user(user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+
+
+def _user(principal: CurrentPrincipal) -> User:
+    if principal.user is None:
+        raise Forbidden("此操作需要以个人账号登录，API 令牌不能使用。")
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(_user)]
+
+
+def require_roles(principal: Principal, *roles: str, action: str) -> None:
+    """Refuse the principal unless its role is one of ``roles``."""
+    if principal.role not in roles:
+        raise Forbidden(f"您的角色无权{action}。")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """``13812345678`` → ``138****5678``: enough to recognise a number, not to call it."""
+    if not phone:
+        return phone
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def phone_as_seen_by(principal: Principal, phone: str | None) -> str | None:
+    """Phone numbers are personal data: only admins see them whole."""
+    return phone if principal.sees_personal_data_unmasked else mask_phone(phone)

@@ -1,0 +1,89 @@
+"""``/auth/token``, ``/me``, ``/users`` and ``/api-tokens``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Depends
+from sqlmodel import select
+
+from api.auth import service
+from api.auth.models import ApiToken, User
+from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
+from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, TokenOut, UserCreate, UserPublic
+from api.db import SessionDep
+from api.pagination import Page, PageDep, paginate
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
+def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    client_addr = request.client.host if request.client else "unknown"
+    token, expires_in = service.log_in(
+        session=session,
+        settings=request.app.state.settings,
+        username=form.username,
+        password=form.password,
+        client_addr=client_addr,
+    )
+    return TokenOut(access_token=token, expires_in=expires_in)
+
+
+@router.get("/me", response_model=Me, summary="当前登录的账号")
+def me(user: CurrentUser) -> Me:
+    assert user.id is not None
+    return Me(id=user.id, username=user.username, display_name=user.display_name, role=user.role,  # type: ignore[arg-type]
+              scope_code=user.scope_code)
+
+
+def _user_public(user: User, principal: Principal) -> UserPublic:
+    data = user.model_dump()
+    data["phone"] = phone_as_seen_by(principal, user.phone)
+    return UserPublic.model_validate(data)
+
+
+@router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED, summary="创建账号")
+def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> UserPublic:
+    require_roles(principal, "admin", "county", "town", action="创建账号")
+    return _user_public(service.create_user(session=session, data=data, by=principal), principal)
+
+
+@router.get("/users", response_model=Page[UserPublic], summary="管辖范围内的账号")
+def list_users(session: SessionDep, principal: CurrentPrincipal, page: PageDep, role: str | None = None) -> Page[UserPublic]:
+    require_roles(principal, "admin", "county", "town", action="查看账号列表")
+    stmt = select(User)
+    if principal.scope_prefix:
+        stmt = stmt.where(principal.where_under(User.scope_code))
+    if role:
+        stmt = stmt.where(User.role == role)
+    rows, cursor = paginate(session, stmt, User.id, page)
+    return Page(items=[_user_public(u, principal) for u in rows], next_cursor=cursor)
+
+
+@router.post("/api-tokens", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED,
+             summary="创建只读 API 令牌（令牌只显示这一次）")
+def create_api_token(data: ApiTokenCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> ApiTokenCreated:
+    require_roles(principal, "admin", "county", "town", "inspector", action="创建 API 令牌")
+    token, secret = service.create_api_token(session=session, data=data, by=principal)
+    assert token.id is not None
+    return ApiTokenCreated(id=token.id, token=secret, name=token.name, scope_code=token.scope_code,
+                           expires_at=token.expires_at)
+
+
+@router.get("/api-tokens", response_model=Page[ApiTokenPublic], summary="我创建的或管辖范围内的 API 令牌")
+def list_api_tokens(session: SessionDep, principal: CurrentPrincipal, user: CurrentUser, page: PageDep) -> Page[ApiTokenPublic]:
+    stmt = select(ApiToken)
+    if principal.role in ("admin", "county", "town"):
+        stmt = stmt.where(principal.where_under(ApiToken.scope_code))
+    else:
+        stmt = stmt.where(ApiToken.created_by == user.id)
+    rows, cursor = paginate(session, stmt, ApiToken.id, page)
+    return Page(items=[ApiTokenPublic.model_validate(t.model_dump()) for t in rows], next_cursor=cursor)
+
+
+@router.delete("/api-tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="撤销 API 令牌")
+def revoke_api_token(token_id: int, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> None:
+    service.revoke_api_token(session=session, token_id=token_id, by=principal)

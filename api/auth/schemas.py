@@ -1,0 +1,74 @@
+"""Request and response shapes for logins, users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.validators import Name, PhoneNumber, RegionCode
+
+Role = Literal["admin", "county", "town", "secretary", "inspector"]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    scope_code: str | None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=2, max_length=50, pattern=r"^[A-Za-z0-9_.\-@]+$")
+    display_name: Name
+    phone: PhoneNumber | None = None
+    role: Role
+    scope_code: RegionCode | None = None
+    password: str = Field(min_length=8, max_length=200)
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    phone: str | None
+    role: Role
+    scope_code: str | None
+    is_active: bool
+    created_at: datetime
+
+
+class ApiTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    scope_code: RegionCode
+    expires_at: datetime | None = None
+
+
+class ApiTokenCreated(BaseModel):
+    id: int
+    token: str
+    name: str
+    scope_code: str
+    expires_at: datetime | None
+
+
+class ApiTokenPublic(BaseModel):
+    id: int
+    name: str
+    scope_code: str
+    created_by: int
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None

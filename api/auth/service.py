@@ -1,0 +1,116 @@
+"""Logging in, creating people and issuing or revoking API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.auth.models import ApiToken, User
+from api.auth.passwords import hash_password, issue_access_token, new_api_token, verify_password
+from api.auth.principal import Principal
+from api.auth.schemas import ApiTokenCreate, UserCreate
+from api.auth.throttle import check_not_throttled, clear_failures, record_failure
+from api.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from api.regions.models import Region
+from api.settings import Settings
+
+# Which roles each role may create. Admins appoint anyone; a county office staffs its county;
+# a town committee may add secretaries and work-team members in its town.
+CREATABLE_ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"admin", "county", "town", "secretary", "inspector"}),
+    "county": frozenset({"county", "town", "secretary", "inspector"}),
+    "town": frozenset({"secretary"}),
+}
+
+
+def log_in(*, session: Session, settings: Settings, username: str, password: str, client_addr: str) -> tuple[str, int]:
+    """A fresh access token, or an error; a failure is committed even though the request fails."""
+    now = datetime.now(UTC)
+    window = settings.login_failure_window_s
+    check_not_throttled(
+        session=session,
+        username=username,
+        client_addr=client_addr,
+        now=now,
+        max_failures=settings.login_max_failures,
+        window_s=window,
+    )
+    user = session.exec(select(User).where(User.username == username)).first()
+    if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
+        record_failure(session=session, username=username, client_addr=client_addr, now=now, window_s=window)
+        session.commit()  # the request ends in 401 and the session rolls back; the count must stay
+        raise NotAuthenticated("用户名或密码不正确。")
+    clear_failures(session=session, username=username)
+    assert user.id is not None
+    return issue_access_token(user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes)
+
+
+def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> User:
+    """Create a user; ``by`` is None for the command line, which acts as an administrator."""
+    if by is not None:
+        allowed = CREATABLE_ROLES.get(by.role, frozenset())
+        if data.role not in allowed:
+            raise Forbidden(f"您的角色不能创建“{data.role}”角色的账号。")
+    if data.role == "admin":
+        scope = data.scope_code
+    else:
+        if not data.scope_code:
+            raise InvalidInput("除管理员外，每个账号都必须指定管辖范围（scope_code）。", errors=[
+                {"loc": ["body", "scope_code"], "msg": "必填项未填写"}
+            ])
+        scope = data.scope_code
+    if scope is not None:
+        if by is not None:
+            by.require_covers(scope)
+        if session.get(Region, scope) is None:
+            raise InvalidInput(f"区划代码 {scope} 不存在，请先创建该地区。", errors=[
+                {"loc": ["body", "scope_code"], "msg": "区划代码不存在"}
+            ])
+    if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
+        raise Conflict(f"用户名“{data.username}”已被使用。")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        phone=data.phone,
+        role=data.role,
+        scope_code=scope,
+        password_hash=hash_password(data.password),
+    )
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name between check and insert
+        raise Conflict(f"用户名“{data.username}”已被使用。") from exc
+    return user
+
+
+def create_api_token(*, session: Session, data: ApiTokenCreate, by: Principal) -> tuple[ApiToken, str]:
+    """A read-only token for a scope inside the creator's; the secret is returned only here."""
+    assert by.user is not None and by.user.id is not None
+    by.require_covers(data.scope_code)
+    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+        raise InvalidInput("过期时间必须晚于现在。", errors=[{"loc": ["body", "expires_at"], "msg": "已经过去的时间"}])
+    secret, digest = new_api_token()
+    token = ApiToken(
+        name=data.name, token_hash=digest, scope_code=data.scope_code, created_by=by.user.id, expires_at=data.expires_at
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def revoke_api_token(*, session: Session, token_id: int, by: Principal) -> ApiToken:
+    """Revoke a token its creator made, or one inside an administrator's or supervisor's scope."""
+    assert by.user is not None
+    token = session.get(ApiToken, token_id)
+    if token is None or not (token.created_by == by.user.id or by.covers(token.scope_code)):
+        raise NotFound("该令牌不存在。")
+    if by.role not in ("admin", "county", "town") and token.created_by != by.user.id:
+        raise Forbidden("只能撤销自己创建的令牌。")
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        session.add(token)
+    return token

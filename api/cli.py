@@ -1,0 +1,176 @@
+"""The ``zoufang`` command: serve, migrate, create users, load the demo county, import ledgers.
+
+Each subcommand is a small function over the same Settings the service uses, so the command
+line and the API can never disagree about where the data lives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from api.auth.schemas import UserCreate
+from api.auth.service import create_user
+from api.db import make_engine
+from api.demo import DemoNotEmpty, DemoSummary, populate
+from api.errors import AppError
+from api.households.importer import import_households
+from api.households.spreadsheet import SpreadsheetError, read_table
+from api.main import create_app
+from api.migrations import upgrade
+from api.settings import Settings, get_settings
+
+
+def _migrated_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings)
+    upgrade(engine)
+    return engine
+
+
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    _migrated_engine(settings).dispose()
+    print("数据库结构已是最新。")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _migrated_engine(settings).dispose()
+    if args.demo:
+        _load_demo_if_empty(settings, seed=args.seed)
+    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104 - only for the printed URL
+    print(f"走访 Zoufang 正在运行：http://{url_host}:{args.port}/   API 文档：http://{url_host}:{args.port}/api/docs")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        data = UserCreate(
+            username=args.username,
+            password=args.password,
+            role=args.role,
+            scope_code=args.scope,
+            display_name=args.display_name or args.username,
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"错误：{'.'.join(str(p) for p in err['loc'])}：{err['msg']}", file=sys.stderr)
+        return 2
+    engine = _migrated_engine(settings)
+    try:
+        with Session(engine) as session:
+            user = create_user(session=session, data=data, by=None)
+            session.commit()
+            print(f"已创建账号 {user.username}（{user.role}，范围 {user.scope_code or '全部'}），id={user.id}")
+    except AppError as exc:
+        print(f"错误：{exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _print_demo(summary: DemoSummary) -> None:
+    print(
+        f"示范县已生成：{summary.towns} 个乡镇，{summary.villages} 个村（其中软弱涣散村 {summary.weak_lax_villages} 个），"
+        f"{summary.households} 户，{summary.secretaries} 名第一书记/工作队员。"
+    )
+    print("示范账号（仅供体验，请勿用于正式环境）：")
+    for login in summary.logins:
+        print(f"  {login.username:<12} 密码 {login.password:<14} {login.description}")
+
+
+def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:
+    engine = make_engine(settings)
+    try:
+        _print_demo(populate(engine=engine, seed=seed))
+    except DemoNotEmpty:
+        print("数据库中已有数据，跳过生成示范县。示范账号的密码是 zoufang-demo。")
+    finally:
+        engine.dispose()
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _migrated_engine(settings)
+    try:
+        _print_demo(populate(engine=engine, seed=args.seed))
+    except DemoNotEmpty as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_import_households(args: argparse.Namespace, settings: Settings) -> int:
+    path = Path(args.file)
+    try:
+        table = read_table(path.read_bytes())
+    except OSError as exc:
+        print(f"错误：无法读取 {path}：{exc.strerror}", file=sys.stderr)
+        return 2
+    except SpreadsheetError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    engine = _migrated_engine(settings)
+    try:
+        with Session(engine) as session:
+            result = import_households(session=session, table=table, by=None)
+            session.commit()
+    except AppError as exc:
+        print(f"错误：{exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoufang", description="走访 Zoufang：驻村第一书记入户走访记录与督查服务")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate if needed, then serve the API and the PWA")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo county first if the database is empty")
+    serve.add_argument("--seed", type=int, default=1, help="seed of the demo county (with --demo)")
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(run=cmd_migrate)
+
+    user = sub.add_parser("create-user", help="create a user (acting as administrator)")
+    user.add_argument("--username", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=["admin", "county", "town", "secretary", "inspector"])
+    user.add_argument("--scope", help="division code of the user's scope (required for every role but admin)")
+    user.add_argument("--display-name")
+    user.set_defaults(run=cmd_create_user)
+
+    demo = sub.add_parser("demo", help="fill an empty database with a demo county and print its logins")
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(run=cmd_demo)
+
+    imp = sub.add_parser("import-households", help="import households from a CSV or XLSX ledger")
+    imp.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX with the headers 村代码、户编号、户主姓名…")
+    imp.set_defaults(run=cmd_import_households)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace, Settings], int] = args.run
+    return run(args, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

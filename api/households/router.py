@@ -1,0 +1,76 @@
+"""``/households`` and ``/imports/households``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile, status
+
+from api.auth.principal import CurrentPrincipal, require_roles
+from api.db import SessionDep
+from api.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
+from api.households import importer, service
+from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult
+from api.households.spreadsheet import NotASpreadsheet, SpreadsheetError, TooManyRows, read_table
+from api.pagination import Page, PageDep, paginate
+from api.households.models import Household
+from api.validators import RegionCodeQuery
+
+router = APIRouter(prefix="/households", tags=["households"])
+imports_router = APIRouter(prefix="/imports", tags=["households"])
+
+
+@router.post("", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED, summary="新增农户")
+def create_household(data: HouseholdCreate, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
+    household = service.create_household(session=session, data=data, by=principal)
+    return service.to_public(household, principal)
+
+
+@router.get("", response_model=Page[HouseholdPublic], summary="管辖范围内的农户（可按村、关键词、未走访天数筛选）")
+def list_households(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    village_code: RegionCodeQuery = None,
+    q: Annotated[str | None, Query(max_length=50, description="户主姓名、村民小组、住址、户编号或标签中包含的文字")] = None,
+    not_visited_days: Annotated[int | None, Query(ge=0, le=3650, description="超过这么多天未入户走访（含从未走访）")] = None,
+) -> Page[HouseholdPublic]:
+    stmt = service.household_query(by=principal, village_code=village_code, q=q, not_visited_days=not_visited_days)
+    rows, cursor = paginate(session, stmt, Household.id, page)
+    return Page(items=[service.to_public(h, principal) for h in rows], next_cursor=cursor)
+
+
+@router.get("/{household_id}", response_model=HouseholdPublic, summary="一户")
+def get_household(household_id: int, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
+    return service.to_public(service.get_household(session=session, household_id=household_id, by=principal), principal)
+
+
+@router.patch("/{household_id}", response_model=HouseholdPublic, summary="修改农户信息")
+def update_household(
+    household_id: int, data: HouseholdUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> HouseholdPublic:
+    household = service.update_household(session=session, household_id=household_id, data=data, by=principal)
+    return service.to_public(household, principal)
+
+
+@imports_router.post("/households", response_model=ImportResult, summary="从台账导入农户（CSV 或 XLSX）")
+def import_households(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    file: Annotated[UploadFile, File(description="表头：村代码、户编号、户主姓名、村民小组、住址、联系电话、标签")],
+) -> ImportResult:
+    require_roles(principal, "admin", "county", "town", action="导入农户台账")
+    limit = request.app.state.settings.max_import_bytes
+    data = file.file.read(limit + 1)  # a sync route: parsing and the database work run off the event loop
+    if len(data) > limit:
+        raise PayloadTooLarge(f"文件超过了 {limit // (1024 * 1024)} MB 的上限，请拆分后分批导入。")
+    try:
+        table = read_table(data)
+    except NotASpreadsheet as exc:
+        raise UnsupportedFile(str(exc)) from exc
+    except TooManyRows as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except SpreadsheetError as exc:
+        raise InvalidInput(str(exc)) from exc
+    return importer.import_households(session=session, table=table, by=principal)

@@ -1,0 +1,113 @@
+"""The application factory: routers, error handlers, API docs and the PWA, for one Settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from api.assignments.router import router as assignments_router
+from api.auth.router import router as auth_router
+from api.db import make_engine
+from api.errors import install_error_handlers
+from api.households.router import imports_router, router as households_router
+from api.photos.storage import open_photo_store
+from api.ops.limits import BodySizeLimit
+from api.ops.metrics import Metrics, MetricsMiddleware
+from api.ops.router import router as ops_router
+from api.regions.router import router as regions_router
+from api.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
+
+
+def _api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for part in (auth_router, regions_router, households_router, imports_router, assignments_router):
+        router.include_router(part)
+    return router
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI from assets shipped in the package: county networks often have no internet."""
+    app.mount("/api/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    oauth_redirect = "/api/docs/oauth2-redirect"
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="走访 Zoufang API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+            oauth2_redirect_url=oauth_redirect,
+            init_oauth={"usePkceWithAuthorizationCodeGrant": False},
+        )
+
+    @app.get(oauth_redirect, include_in_schema=False)
+    def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+
+def _mount_pwa(app: FastAPI) -> None:
+    """The phone app at ``/``; its service worker must never be cached by the browser."""
+
+    @app.get("/sw.js", include_in_schema=False)
+    def service_worker() -> FileResponse:
+        return FileResponse(PWA_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/manifest.webmanifest", include_in_schema=False)
+    def manifest() -> FileResponse:
+        return FileResponse(PWA_DIR / "manifest.webmanifest", media_type="application/manifest+json")
+
+    app.mount("/", StaticFiles(directory=str(PWA_DIR), html=True), name="pwa")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the whole service for ``settings`` (the environment's when not given)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    photos = open_photo_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="走访 Zoufang",
+        summary="驻村第一书记入户走访、驻村签到与督查的记录服务",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.photos = photos
+    app.state.metrics = Metrics()
+
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    app.include_router(_api_router())
+    _mount_docs(app)
+    _mount_pwa(app)
+
+    def body_limit(path: str) -> int:
+        if path.startswith(f"{API_PREFIX}/imports/"):
+            return settings.max_import_bytes
+        return DEFAULT_BODY_LIMIT
+
+    app.add_middleware(BodySizeLimit, limit_for=body_limit)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,39 @@
+"""Health, readiness and metrics: what a load balancer and a monitoring system ask."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from api.errors import problem_response
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="进程存活")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="数据库与照片存储可用")
+def readyz(request: Request) -> Response:
+    checks: dict[str, str] = {}
+    try:
+        with request.app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - readiness reports any failure, it never raises
+        checks["database"] = f"error: {type(exc).__name__}"
+    checks["photo_store"] = request.app.state.photos.health()
+    if all(value == "ok" for value in checks.values()):
+        return JSONResponse({"status": "ok", "checks": checks})
+    failing = "、".join(name for name, value in checks.items() if value != "ok")
+    response = problem_response(503, type_="not-ready", title="服务尚未就绪", detail=f"不可用：{failing}")
+    return response
+
+
+@router.get("/metrics", summary="Prometheus 指标", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

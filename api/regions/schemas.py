@@ -1,0 +1,55 @@
+"""Request and response shapes for regions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.validators import RegionCode
+
+Level = Literal["county", "town", "village"]
+VillageKind = Literal["village", "community"]
+RectificationStatus = Literal["none", "rectifying", "accepted"]
+Reason = Field(min_length=1, max_length=50)
+
+
+class _RegionFacts(BaseModel):
+    """What can be set on a region after its code and level are fixed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_m: int | None = Field(default=None, ge=10, le=50_000)
+    kind: VillageKind | None = None
+    weak_lax: bool | None = None
+    weak_lax_reasons: list[str] | None = Field(default=None, max_length=20)
+    rectification_status: RectificationStatus | None = None
+    plan: str | None = Field(default=None, max_length=20_000)
+
+
+class RegionCreate(_RegionFacts):
+    code: RegionCode
+    name: str = Field(min_length=1, max_length=100)
+    level: Level
+    parent_code: RegionCode | None = None
+
+
+class RegionUpdate(_RegionFacts):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class RegionPublic(BaseModel):
+    code: str
+    name: str
+    level: Level
+    parent_code: str | None
+    lat: float | None
+    lon: float | None
+    radius_m: int | None
+    kind: VillageKind | None
+    weak_lax: bool
+    weak_lax_reasons: list[str]
+    rectification_status: RectificationStatus
+    plan: str | None

@@ -1,0 +1,78 @@
+"""Creating and changing regions, with the code, level and parent kept consistent."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from api.auth.principal import Principal
+from api.db import utcnow
+from api.errors import Conflict, InvalidInput, NotFound
+from api.regions import codes
+from api.regions.models import DEFAULT_RADIUS_M, Region
+from api.regions.schemas import RegionCreate, RegionUpdate
+
+_LEVEL_NAMES = {"county": "县", "town": "乡镇（街道）", "village": "村（社区）"}
+
+
+def _field_error(field: str, detail: str) -> InvalidInput:
+    return InvalidInput(detail, errors=[{"loc": ["body", field], "msg": detail}])
+
+
+def create_region(*, session: Session, data: RegionCreate, by: Principal | None) -> Region:
+    """Add a place under the creator's scope; a town or village needs its parent to exist."""
+    if by is not None:
+        by.require_covers(data.code, what="上级地区")
+    actual_level = codes.level_of(data.code)
+    if actual_level != data.level:
+        raise _field_error("level", f"区划代码 {data.code} 不是{_LEVEL_NAMES[data.level]}级代码。")
+    implied_parent = codes.parent_of(data.code)
+    if data.parent_code is not None and data.parent_code != implied_parent:
+        raise _field_error("parent_code", f"上级代码应为 {implied_parent}（由区划代码的前几位决定）。")
+    parent_code = implied_parent if data.level != "county" or data.parent_code else None
+    if parent_code is not None and session.get(Region, parent_code) is None:
+        if data.level != "county":
+            raise _field_error("parent_code", f"上级地区 {parent_code} 不存在，请先创建它。")
+        parent_code = None
+    if session.get(Region, data.code) is not None:
+        raise Conflict(f"区划代码 {data.code} 已存在。")
+    if data.level != "village" and (data.weak_lax or data.kind or data.weak_lax_reasons):
+        raise _field_error("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
+    region = Region(
+        code=data.code,
+        name=data.name,
+        level=data.level,
+        parent_code=parent_code,
+        lat=data.lat,
+        lon=data.lon,
+        radius_m=data.radius_m if data.radius_m is not None else (DEFAULT_RADIUS_M if data.level == "village" else None),
+        kind=data.kind or ("village" if data.level == "village" else None),
+        weak_lax=bool(data.weak_lax),
+        weak_lax_reasons=data.weak_lax_reasons or [],
+        rectification_status=data.rectification_status or "none",
+        plan=data.plan,
+    )
+    session.add(region)
+    session.flush()
+    return region
+
+
+def get_region(*, session: Session, code: str, by: Principal) -> Region:
+    region = session.get(Region, code)
+    if region is None or not by.covers(code):
+        raise NotFound(f"地区 {code} 不存在，或不在您的管辖范围内。")
+    return region
+
+
+def update_region(*, session: Session, code: str, data: RegionUpdate, by: Principal) -> Region:
+    region = get_region(session=session, code=code, by=by)
+    changes = data.model_dump(exclude_unset=True)
+    if region.level != "village" and ({"weak_lax", "kind", "weak_lax_reasons"} & changes.keys()):
+        raise _field_error("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
+    for field, value in changes.items():
+        if value is None and field in ("name", "weak_lax", "rectification_status", "weak_lax_reasons"):
+            raise _field_error(field, "此项不能清空。")
+        setattr(region, field, value)
+    region.updated_at = utcnow()
+    session.add(region)
+    session.flush()
+    return region

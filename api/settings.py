@@ -1,0 +1,77 @@
+"""Runtime settings, read once from ``ZOUFANG_*`` environment variables.
+
+Everything a deployment may want to change lives here, so that a county's IT staff can read one
+file to learn what can be tuned. Defaults give the embedded setup: a SQLite file and a photo
+folder under ``./data/``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property, lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All tunables of one Zoufang instance."""
+
+    model_config = SettingsConfigDict(env_prefix="ZOUFANG_", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    media_url: str = ""
+    timezone: str = "Asia/Shanghai"
+
+    secret_key: str = ""
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_s: int = Field(default=15 * 60, ge=1)
+
+    max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'zoufang.db').as_posix()}"
+
+    @property
+    def effective_media_url(self) -> str:
+        """Where photos go: the configured URL, or a folder in the data folder."""
+        return self.media_url or str(self.data_dir / "media")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The deployment's time zone, used for day, week and quarter boundaries."""
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The key that signs access tokens.
+
+        When none is configured, one is made once and kept in the data folder, so that a
+        restart does not log every phone out. Deployments with several instances must set
+        ``ZOUFANG_SECRET_KEY`` so that all of them accept each other's tokens.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48), encoding="ascii")
+            tmp.replace(path)
+        return path.read_text(encoding="ascii").strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

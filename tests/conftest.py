@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: a migrated database per backend, an app, a client.
+
+API tests run once on SQLite and once on PostgreSQL (when ``ZOUFANG_TEST_POSTGRES_URL`` names
+a server); the PostgreSQL run creates its own database and drops it at the end. In CI the
+PostgreSQL run is mandatory: a missing server fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from api.db import make_engine, metadata
+from api.main import create_app
+from api.migrations import upgrade
+from api.settings import Settings
+from tests.factories import SIGNING_KEY
+
+POSTGRES_URL_ENV = "ZOUFANG_TEST_POSTGRES_URL"
+
+
+def _postgres_server_url() -> str | None:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url and os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_URL_ENV} must be set in CI: the PostgreSQL tests may not be skipped")
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database of each backend, for the whole test session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'zoufang.db'}"
+        engine = make_engine(Settings(database_url=url))
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+
+    server = _postgres_server_url()
+    if not server:
+        pytest.skip(f"set {POSTGRES_URL_ENV} to run the PostgreSQL tests")
+    name = f"zoufang_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path, secret_key=SIGNING_KEY)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """The test's engine; every table is emptied afterwards so each test starts clean."""
+    engine = make_engine(settings)
+    yield engine
+    tables = [table.name for table in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session for arranging data and checking what the API wrote."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
