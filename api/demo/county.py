@@ -1,0 +1,201 @@
+"""Loading the demo county (``zoufang demo``) into an empty database.
+
+A new deployment, a training session or a screenshot needs a county that looks real: towns,
+about 120 villages of which some are weak and lax, 30,000 households, and people in every role
+to log in as. The county is planned in memory from the seed (``places``, ``people``) and
+written in one transaction, so a failure leaves the database as it was. It is only ever
+written into an empty database: demo households mixed into a real county's ledger could not
+be told apart afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, insert
+from sqlmodel import Session, col, select
+
+from api.assignments.models import Assignment
+from api.auth.models import User
+from api.auth.passwords import hash_password
+from api.db import utcnow
+from api.demo.names import MobileNumbers
+from api.demo.people import Person, plan_people
+from api.demo.places import County, Town, plan_county
+from api.households.models import Household
+from api.regions.models import Region
+
+DEMO_PASSWORD = "zoufang-demo"  # noqa: S105 - a published demo password, printed with the logins
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+    description: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    towns: int
+    villages: int
+    weak_lax_villages: int
+    households: int
+    secretaries: int
+    assignments: int
+    logins: list[DemoLogin]
+
+
+class DemoNotEmpty(ValueError):
+    """The database already has places or demo usernames; the demo is never mixed in."""
+
+
+def populate(*, engine: Engine, seed: int = 1) -> DemoSummary:
+    """Fill an empty, migrated database with the demo county of ``seed``.
+
+    Everything but the assignments' start dates (kept some months before today, so that the
+    demo always looks current) and the creation timestamps is the same for the same seed.
+    """
+    rng = random.Random(seed)
+    phones = MobileNumbers(rng)
+    county = plan_county(rng, phones)
+    people = plan_people(rng, county, phones, today=dt.date.today())
+    with Session(engine) as session, session.begin():
+        _refuse_unless_empty(session, [person.username for person in people])
+        now = utcnow()
+        session.execute(insert(Region), _region_rows(county, now))
+        session.execute(insert(Household), _household_rows(county, now))
+        user_ids = _add_users(session, people, now)
+        assignments = [
+            {
+                "user_id": user_ids[person.username],
+                "village_code": person.posting.village_code,
+                "position": person.posting.position,
+                "dispatch_unit": person.posting.dispatch_unit,
+                "start_date": person.posting.start_date,
+                "end_date": None,
+                "created_at": now,
+            }
+            for person in people
+            if person.posting is not None
+        ]
+        session.execute(insert(Assignment), assignments)
+    villages = county.villages
+    return DemoSummary(
+        towns=len(county.towns),
+        villages=len(villages),
+        weak_lax_villages=sum(v.weak_lax for v in villages),
+        households=sum(len(v.households) for v in villages),
+        secretaries=sum(person.role == "secretary" for person in people),
+        assignments=len(assignments),
+        logins=[DemoLogin(p.role, p.username, DEMO_PASSWORD, p.description) for p in people],
+    )
+
+
+def _refuse_unless_empty(session: Session, usernames: list[str]) -> None:
+    if session.exec(select(Region.code).limit(1)).first() is not None:
+        raise DemoNotEmpty("数据库中已有区划数据：演示县只能装入空数据库，以免与真实数据混在一起。")
+    taken = session.exec(select(User.username).where(col(User.username).in_(usernames))).all()
+    if taken:
+        raise DemoNotEmpty(f"用户名 {'、'.join(sorted(taken))} 已被占用：演示县只能装入空数据库。")
+
+
+def _region_rows(county: County, now: dt.datetime) -> list[dict[str, Any]]:
+    """The county, then its towns, then their villages: parents before children."""
+    unclassified: dict[str, Any] = {
+        "radius_m": None,
+        "kind": None,
+        "weak_lax": False,
+        "weak_lax_reasons": [],
+        "rectification_status": "none",
+        "plan": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    above_villages: list[tuple[County | Town, str, str | None]] = [
+        (county, "county", None),
+        *((town, "town", county.code) for town in county.towns),
+    ]
+    rows = [
+        {
+            **unclassified,
+            "code": place.code,
+            "name": place.name,
+            "level": level,
+            "parent_code": parent,
+            "lat": place.lat,
+            "lon": place.lon,
+        }
+        for place, level, parent in above_villages
+    ]
+    rows += [
+        {
+            **unclassified,
+            "code": village.code,
+            "name": village.name,
+            "level": "village",
+            "parent_code": village.town_code,
+            "lat": village.lat,
+            "lon": village.lon,
+            "radius_m": village.radius_m,
+            "kind": village.kind,
+            "weak_lax": village.weak_lax,
+            "weak_lax_reasons": village.weak_lax_reasons,
+            "rectification_status": village.rectification_status,
+            "plan": village.plan,
+        }
+        for village in county.villages
+    ]
+    return rows
+
+
+def _household_rows(county: County, now: dt.datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "village_code": village.code,
+            "household_no": h.household_no,
+            "head_name": h.head_name,
+            "group_name": h.group_name,
+            "address": h.address,
+            "phone": h.phone,
+            "tags": h.tags,
+            "lat": h.lat,
+            "lon": h.lon,
+            "last_visit_at": None,
+            "visit_count": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for village in county.villages
+        for h in village.households
+    ]
+
+
+def _add_users(session: Session, people: list[Person], now: dt.datetime) -> dict[str, int]:
+    """Create the accounts; their ids by username."""
+    # argon2 is slow on purpose (~50 ms a hash). Every demo account has the same published
+    # password, so one hash, computed once, serves all of them.
+    password_hash = hash_password(DEMO_PASSWORD)
+    users = [
+        User(
+            username=person.username,
+            display_name=person.display_name,
+            phone=person.phone,
+            role=person.role,
+            scope_code=person.scope_code,
+            password_hash=password_hash,
+            created_at=now,
+        )
+        for person in people
+    ]
+    session.add_all(users)
+    session.flush()
+    ids: dict[str, int] = {}
+    for user in users:
+        assert user.id is not None
+        ids[user.username] = user.id
+    return ids
