@@ -20,7 +20,7 @@ from sqlmodel import Session
 from api.auth.schemas import UserCreate
 from api.auth.service import create_user
 from api.db import make_engine
-from api.demo import DemoNotEmpty, DemoSummary, populate
+from api.demo import DemoLogin, DemoNotEmpty, DemoSummary, populate
 from api.errors import AppError
 from api.households.importer import import_households
 from api.households.spreadsheet import SpreadsheetError, read_table
@@ -80,12 +80,22 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_demo(summary: DemoSummary) -> None:
     print(
-        f"示范县已生成：{summary.towns} 个乡镇，{summary.villages} 个村（其中软弱涣散村 {summary.weak_lax_villages} 个），"
-        f"{summary.households} 户，{summary.secretaries} 名第一书记/工作队员。"
+        f"示范县已生成：{summary.towns} 个乡镇，{summary.villages} 个村"
+        f"（其中软弱涣散村 {summary.weak_lax_villages} 个），{summary.households} 户，{summary.secretaries} 名第一书记/工作队员。"
     )
     print("示范账号（仅供体验，请勿用于正式环境）：")
+    by_role: dict[str, list[DemoLogin]] = {}
     for login in summary.logins:
-        print(f"  {login.username:<12} 密码 {login.password:<14} {login.description}")
+        by_role.setdefault(login.role, []).append(login)
+    for logins in by_role.values():
+        first = logins[0]
+        if len(logins) == 1:
+            print(f"  {first.username:<14} {first.description}")
+        else:
+            names = f"{first.username}…{logins[-1].username}"
+            print(f"  {names:<14} 共 {len(logins)} 个，例如 {first.username}：{first.description}")
+    passwords = sorted({login.password for login in summary.logins})
+    print(f"  密码：{'、'.join(passwords)}")
 
 
 def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:

@@ -16,11 +16,12 @@ from api.assignments.router import router as assignments_router
 from api.auth.router import router as auth_router
 from api.db import make_engine
 from api.errors import install_error_handlers
-from api.households.router import imports_router, router as households_router
-from api.photos.storage import open_photo_store
+from api.households.router import imports_router
+from api.households.router import router as households_router
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
 from api.ops.router import router as ops_router
+from api.photos.storage import open_photo_store
 from api.regions.router import router as regions_router
 from api.settings import Settings, get_settings
 

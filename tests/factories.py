@@ -39,8 +39,14 @@ def make_region(session: Session, code: str, name: str, level: str, parent: str 
 
 
 def make_user(session: Session, username: str, role: str, scope: str | None, **extra: Any) -> User:
-    user = User(username=username, display_name=extra.pop("display_name", username), role=role,
-                scope_code=scope, password_hash=_password_hash(), **extra)
+    user = User(
+        username=username,
+        display_name=extra.pop("display_name", username),
+        role=role,
+        scope_code=scope,
+        password_hash=_password_hash(),
+        **extra,
+    )
     session.add(user)
     session.commit()
     return user
@@ -90,8 +96,15 @@ def make_county(session: Session) -> County:
     for who, village in (("secretary_a1", VILLAGE_A1), ("secretary_b1", VILLAGE_B1)):
         user_id = county.users[who].id
         assert user_id is not None
-        session.add(Assignment(user_id=user_id, village_code=village, position="first_secretary",
-                               dispatch_unit="县财政局", start_date=dt.date(2026, 1, 1)))
+        session.add(
+            Assignment(
+                user_id=user_id,
+                village_code=village,
+                position="first_secretary",
+                dispatch_unit="县财政局",
+                start_date=dt.date(2026, 1, 1),
+            )
+        )
     session.commit()
     county.households = {
         VILLAGE_A1: make_household(session, VILLAGE_A1, "0001", "王建国", phone="13712345678", tags=["脱贫户"]),

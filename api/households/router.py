@@ -10,10 +10,10 @@ from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
 from api.households import importer, service
+from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult
 from api.households.spreadsheet import NotASpreadsheet, SpreadsheetError, TooManyRows, read_table
 from api.pagination import Page, PageDep, paginate
-from api.households.models import Household
 from api.validators import RegionCodeQuery
 
 router = APIRouter(prefix="/households", tags=["households"])
@@ -32,8 +32,12 @@ def list_households(
     principal: CurrentPrincipal,
     page: PageDep,
     village_code: RegionCodeQuery = None,
-    q: Annotated[str | None, Query(max_length=50, description="户主姓名、村民小组、住址、户编号或标签中包含的文字")] = None,
-    not_visited_days: Annotated[int | None, Query(ge=0, le=3650, description="超过这么多天未入户走访（含从未走访）")] = None,
+    q: Annotated[
+        str | None, Query(max_length=50, description="户主姓名、村民小组、住址、户编号或标签中包含的文字")
+    ] = None,
+    not_visited_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="超过这么多天未入户走访（含从未走访）")
+    ] = None,
 ) -> Page[HouseholdPublic]:
     stmt = service.household_query(by=principal, village_code=village_code, q=q, not_visited_days=not_visited_days)
     rows, cursor = paginate(session, stmt, Household.id, page)

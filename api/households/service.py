@@ -27,8 +27,10 @@ def require_village(*, session: Session, code: str, by: Principal | None) -> Reg
     if region is None:
         raise InvalidInput(f"村代码 {code} 不存在。", errors=[{"loc": ["body", "village_code"], "msg": "村代码不存在"}])
     if region.level != "village":
-        raise InvalidInput(f"{code}（{region.name}）不是村（社区）级代码。",
-                           errors=[{"loc": ["body", "village_code"], "msg": "不是村级代码"}])
+        raise InvalidInput(
+            f"{code}（{region.name}）不是村（社区）级代码。",
+            errors=[{"loc": ["body", "village_code"], "msg": "不是村级代码"}],
+        )
     return region
 
 

@@ -34,7 +34,10 @@ class BodySizeLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             response = problem_response(
-                413, type_=PayloadTooLarge.type_, title=PayloadTooLarge.title, detail=detail,
+                413,
+                type_=PayloadTooLarge.type_,
+                title=PayloadTooLarge.title,
+                detail=detail,
                 headers={"Connection": "close"},
             )
             await response(scope, receive, send)

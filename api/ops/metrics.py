@@ -17,7 +17,10 @@ class Metrics:
             "zoufang_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "zoufang_http_request_seconds", "Time to answer an HTTP request", ["method", "route"], registry=self.registry
+            "zoufang_http_request_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            registry=self.registry,
         )
 
 

@@ -44,7 +44,9 @@ def create_region(*, session: Session, data: RegionCreate, by: Principal | None)
         parent_code=parent_code,
         lat=data.lat,
         lon=data.lon,
-        radius_m=data.radius_m if data.radius_m is not None else (DEFAULT_RADIUS_M if data.level == "village" else None),
+        radius_m=data.radius_m
+        if data.radius_m is not None
+        else (DEFAULT_RADIUS_M if data.level == "village" else None),
         kind=data.kind or ("village" if data.level == "village" else None),
         weak_lax=bool(data.weak_lax),
         weak_lax_reasons=data.weak_lax_reasons or [],

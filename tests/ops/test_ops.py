@@ -1,0 +1,65 @@
+"""Health, readiness, metrics, the OpenAPI document, offline API docs and the PWA shell."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_database_and_photo_store(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "photo_store": "ok"}
+
+
+def test_readyz_is_503_when_the_photo_store_cannot_be_written(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the photo folder should be")
+    broken = settings.model_copy(update={"media_url": str(blocker / "media")})
+    with TestClient(create_app(broken)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "photo_store" in response.json()["detail"]
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/api/v1/households/123")
+    text = client.get("/metrics").text
+    assert (
+        'zoufang_http_requests_total{method="GET",route="/api/v1/households/{household_id}",status="401"} 1.0' in text
+    )
+
+
+def test_openapi_document_is_served(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/households" in spec["paths"]
+    assert "/api/v1/auth/token" in spec["paths"]
+
+
+def test_api_docs_use_only_locally_served_assets(client: TestClient) -> None:
+    html = client.get("/api/docs").text
+    assert "cdn" not in html.lower()
+    assert "/api/docs/assets/swagger-ui-bundle.js" in html
+    asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert len(asset.content) > 100_000
+    assert client.get("/api/docs/assets/swagger-ui.css").status_code == 200
+
+
+def test_pwa_shell_manifest_and_service_worker_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "走访" in page.text
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.json()["lang"] == "zh-CN"
+    worker = client.get("/sw.js")
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["cache-control"] == "no-cache"

@@ -1,0 +1,91 @@
+"""The ``zoufang`` command: migrate, create-user, and a real ``serve`` answering on a port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+from sqlmodel import Session, select
+
+from api import cli
+from api.auth.models import User
+from api.auth.passwords import verify_password
+from api.settings import get_settings
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the command at an empty SQLite database in a temporary folder."""
+    monkeypatch.setenv("ZOUFANG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ZOUFANG_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_migrate_creates_the_schema(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["migrate"]) == 0
+    tables = set(inspect(create_engine(f"sqlite:///{data_dir / 'zoufang.db'}")).get_table_names())
+    assert {"region", "household", "app_user", "assignment", "api_token"} <= tables
+    assert "最新" in capsys.readouterr().out
+
+
+def test_create_user_as_admin_and_with_a_scope(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["create-user", "--username", "root", "--password", "a-long-password", "--role", "admin"]) == 0
+    engine = create_engine(f"sqlite:///{data_dir / 'zoufang.db'}")
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "root")).one()
+        assert user.role == "admin"
+        assert user.scope_code is None
+        assert verify_password(user.password_hash, "a-long-password")
+
+    # A scope must name a region that exists; every role but admin needs one.
+    assert cli.main(["create-user", "--username", "t1", "--password", "a-long-password", "--role", "town"]) == 1
+    assert "管辖范围" in capsys.readouterr().err
+    code = cli.main(
+        ["create-user", "--username", "t1", "--password", "a-long-password", "--role", "town", "--scope", "520199100"]
+    )
+    assert code == 1
+    assert "不存在" in capsys.readouterr().err
+
+
+def test_create_user_refuses_a_short_password(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["create-user", "--username", "x", "--password", "short", "--role", "admin"]) == 2
+    assert "password" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_migrates_then_answers(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "ZOUFANG_DATA_DIR": str(tmp_path)}
+    env.pop("ZOUFANG_DATABASE_URL", None)
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                        assert response.status == 200
+                        break
+                except OSError:
+                    assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
+                    assert time.monotonic() < deadline, "zoufang serve did not become ready within 60 s"
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    assert (tmp_path / "zoufang.db").exists()
