@@ -27,6 +27,8 @@ from api.validators import clean_phone
 
 _TAG_SEPARATORS = re.compile(r"[、,，;；]")
 _LIMITS = {"household_no": 40, "head_name": 50, "group_name": 50, "address": 200}
+_MAX_TAGS = 20
+_MAX_TAG_LENGTH = 20
 _FIELD_NAMES = {"household_no": "户编号", "head_name": "户主姓名", "group_name": "村民小组", "address": "住址"}
 
 
@@ -43,13 +45,14 @@ class _Villages:
     households: dict[tuple[str, str], Household] = field(default_factory=dict)
 
     def check(self, code: str) -> None:
+        # Scope first, as everywhere else: whether a code outside one's scope exists is not told.
+        if self.by is not None and not self.by.covers(code):
+            raise RowRejected(f"村代码 {code} 不在您的管辖范围内")
         region = self.known.get(code)
         if region is None:
             raise RowRejected(f"村代码 {code} 不存在")
         if region.level != "village":
             raise RowRejected(f"{code}（{region.name}）不是村级代码")
-        if self.by is not None and not self.by.covers(code):
-            raise RowRejected(f"村代码 {code} 不在您的管辖范围内")
 
 
 def _clean_row(raw: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
@@ -76,12 +79,23 @@ def _clean_row(raw: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
             except ValueError as exc:
                 raise RowRejected(f"联系电话“{text}”格式不正确") from exc
         elif name == "tags":
-            values["tags"] = list(dict.fromkeys(t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()))
+            values["tags"] = _clean_tags(text)
         else:
             if len(text) > _LIMITS[name]:
                 raise RowRejected(f"{_FIELD_NAMES[name]}太长（最多 {_LIMITS[name]} 个字）")
             values[name] = text or None
     return values
+
+
+def _clean_tags(text: str) -> list[str]:
+    """The same limits as a household entered by hand (``api.validators.Tag``)."""
+    tags = list(dict.fromkeys(t.strip() for t in _TAG_SEPARATORS.split(text) if t.strip()))
+    if len(tags) > _MAX_TAGS:
+        raise RowRejected(f"标签太多（最多 {_MAX_TAGS} 个）")
+    for tag in tags:
+        if len(tag) > _MAX_TAG_LENGTH:
+            raise RowRejected(f"标签“{tag}”太长（最多 {_MAX_TAG_LENGTH} 个字）")
+    return tags
 
 
 def import_households(*, session: Session, table: Table, by: Principal | None) -> ImportResult:
@@ -135,7 +149,10 @@ def import_households(*, session: Session, table: Table, by: Principal | None) -
         raise Conflict("另一次导入正在写入同样的农户，本次没有保存任何数据，请稍后重试。") from exc
     rejected.sort(key=lambda r: r.row)
     return ImportResult(
-        created=len(to_create), updated=updated, unchanged=unchanged, rejected=rejected,
+        created=len(to_create),
+        updated=updated,
+        unchanged=unchanged,
+        rejected=rejected,
         ignored_columns=table.ignored_columns,
     )
 

@@ -1,4 +1,4 @@
-"""Reading a county ledger (台账) spreadsheet: XLSX, or CSV in UTF-8 (with or without BOM) or GBK.
+"""Reading a county ledger (台账) spreadsheet: XLSX, or CSV in UTF-8 (with or without BOM), GBK or UTF-16.
 
 Pure bytes-in, rows-out code with no database, so every odd file a county office produces can
 be tested on its own. Ledgers often carry a title line above the headers and columns we do
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,30 @@ HEADERS = {
 REQUIRED = ("村代码", "户编号", "户主姓名")
 MAX_ROWS = 100_000
 _HEADER_SEARCH_ROWS = 10
+# A ledger has a dozen columns; cells further right than this are not looked at, so a stray
+# cell in column XFD does not turn its row into 16,384 fields.
+_MAX_COLUMNS = 200
+# What an XLSX may inflate to. Its parts are read only up to their declared sizes, so checking
+# those refuses a zip bomb before any XML is parsed.
+_MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
+_XLSX_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_SPACES = re.compile(r"\s+")
+# What a damaged XLSX raises from inside openpyxl, zipfile, zlib and the XML parser.
+_BROKEN_XLSX = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+    LookupError,
+    OSError,
+    RuntimeError,  # zipfile: encrypted members, unsupported compression
+    TypeError,
+    ValueError,
+)
+_UNREADABLE_XLSX = "无法读取这个 Excel 文件：它可能已损坏，或不是 .xlsx 格式。"
+_UNKNOWN_ENCODING = "无法识别文件的文字编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx。"
 
 
 class SpreadsheetError(ValueError):
@@ -42,6 +68,13 @@ class NotASpreadsheet(SpreadsheetError):
 
 class TooManyRows(SpreadsheetError):
     pass
+
+
+class _NoHeader(SpreadsheetError):
+    """No header row near the top."""
+
+    def __init__(self) -> None:
+        super().__init__(f"找不到表头：前 {_HEADER_SEARCH_ROWS} 行中没有“户主姓名”“村代码”等列名。")
 
 
 @dataclass
@@ -57,13 +90,15 @@ def read_table(data: bytes) -> Table:
     """Parse an uploaded ledger, or raise ``SpreadsheetError`` saying what is wrong with it."""
     if not data.strip():
         raise SpreadsheetError("文件是空的。")
-    if data.startswith(b"PK\x03\x04"):
-        raw_rows = _xlsx_rows(data)
-    elif data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise NotASpreadsheet("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入。")
-    else:
-        raw_rows = _csv_rows(data)
-    return _to_table(raw_rows)
+    if data.startswith(_XLSX_MAGIC):
+        return _xlsx_table(data)
+    if data.startswith(_OLE_MAGIC):
+        # The old binary format, and also any Excel file saved with an opening password.
+        raise NotASpreadsheet(
+            "这是旧版 Excel（.xls）文件，或设置了打开密码的 Excel 文件：请在 Excel 中取消密码，"
+            "“另存为” .xlsx 或 CSV 后再导入。"
+        )
+    return _csv_table(data)
 
 
 def _cell_text(value: Any) -> str:
@@ -75,20 +110,45 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _xlsx_table(data: bytes) -> Table:
+    """The first sheet that has a ledger header (a 说明 sheet in front of the ledger is common)."""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise NotASpreadsheet("无法读取这个 Excel 文件：它可能已损坏，或不是 .xlsx 格式。") from exc
+    except _BROKEN_XLSX as exc:
+        raise NotASpreadsheet(_UNREADABLE_XLSX) from exc
     try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield [_cell_text(value) for value in row]
+        if unzipped > _MAX_UNZIPPED_BYTES:
+            raise TooManyRows("这个 Excel 文件解压后过大，请把台账拆分后分批导入。")
+        first_error: SpreadsheetError | None = None
+        for sheet in workbook.worksheets:
+            # Some exporters write a wrong <dimension>, which read-only mode would trust and
+            # so silently drop the rows and columns outside it.
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True)
+            try:
+                return _to_table([_cell_text(value) for value in row[:_MAX_COLUMNS]] for row in rows)
+            except _NoHeader as exc:
+                first_error = first_error or exc
+            except SpreadsheetError:
+                raise
+            except _BROKEN_XLSX as exc:
+                raise NotASpreadsheet(_UNREADABLE_XLSX) from exc
+        if first_error is None:
+            raise SpreadsheetError("这个 Excel 文件中没有工作表。")
+        raise SpreadsheetError(str(first_error))
     finally:
         workbook.close()
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode 文本" (.txt): UTF-16 with a byte order mark, tab-separated.
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise NotASpreadsheet(_UNKNOWN_ENCODING) from exc
     if b"\x00" in data:
         raise NotASpreadsheet("这不是 CSV 或 Excel（.xlsx）文件。请上传台账表格。")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -96,40 +156,75 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise NotASpreadsheet("无法识别文件的文字编码：请保存为 UTF-8 或 GBK 编码的 CSV，或 .xlsx。")
+    raise NotASpreadsheet(_UNKNOWN_ENCODING)
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _delimiter(lines: Sequence[str]) -> str:
+    """Tab or comma, judged on the header line: a title line above it may have neither."""
+    for line in lines:
+        if any(name in line for name in HEADERS) and ("\t" in line or "," in line):
+            return "\t" if line.count("\t") > line.count(",") else ","
+    tabs = sum(line.count("\t") for line in lines)
+    commas = sum(line.count(",") for line in lines)
+    return "\t" if tabs > commas else ","
+
+
+def _csv_table(data: bytes) -> Table:
     text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    if not text.strip():
+        raise SpreadsheetError("文件是空的。")
+    start = text.lstrip()
+    if start.startswith("<"):
+        raise NotASpreadsheet(
+            "这是网页（HTML）格式的文件，不是表格：有些系统导出的 .xls 其实是网页。"
+            "请在 Excel 中打开后“另存为” .xlsx 或 CSV 再导入。"
+        )
+    if start.startswith(("{", "%PDF")):
+        raise NotASpreadsheet("这不是 CSV 或 Excel（.xlsx）文件。请上传台账表格。")
+    delimiter = _delimiter(text[: 1 << 16].splitlines()[:_HEADER_SEARCH_ROWS])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            yield [cell.strip() for cell in row]
+        return _to_table([cell.strip() for cell in row] for row in reader)
+    except _NoHeader as exc:
+        if delimiter not in text:
+            # Not one line splits into columns: a text file, not a table.
+            raise NotASpreadsheet("这不是台账表格：文件中没有分列的内容。请上传 CSV 或 Excel（.xlsx）台账。") from exc
+        raise SpreadsheetError(str(exc)) from exc
     except csv.Error as exc:
         raise NotASpreadsheet(f"CSV 格式有误：{exc}") from exc
 
 
-def _to_table(raw_rows: Iterator[list[str]]) -> Table:
+def _header_names(cells: Iterable[str]) -> list[str]:
+    """Header cells as names: Excel headers are often wrapped onto two lines inside the cell."""
+    return [_SPACES.sub("", cell.replace("\ufeff", "")) for cell in cells]
+
+
+def _to_table(raw_rows: Iterable[list[str]]) -> Table:
+    rows_iter: Iterator[list[str]] = iter(raw_rows)
     header: list[str] | None = None
     header_row = 0
-    for number, cells in enumerate(raw_rows, start=1):
-        names = [cell.replace("\ufeff", "").strip() for cell in cells]
+    for number, cells in enumerate(rows_iter, start=1):
+        names = _header_names(cells)
         if any(name in HEADERS for name in names):
             header, header_row = names, number
             break
         if number >= _HEADER_SEARCH_ROWS:
             break
     if header is None:
-        raise SpreadsheetError(f"找不到表头：前 {_HEADER_SEARCH_ROWS} 行中没有“户主姓名”“村代码”等列名。")
+        raise _NoHeader()
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise SpreadsheetError(f"缺少必需的列：{'、'.join(missing)}。表头应包含：{'、'.join(HEADERS)}。")
-    positions = {HEADERS[name]: index for index, name in enumerate(header) if name in HEADERS}
-    ignored = [name for name in header if name and name not in HEADERS]
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, name in enumerate(header):
+        if name in HEADERS and HEADERS[name] not in positions:
+            positions[HEADERS[name]] = index
+        elif name:
+            ignored.append(name)
 
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(raw_rows, start=header_row + 1):
+    for number, cells in enumerate(rows_iter, start=header_row + 1):
         if not any(cells):
             continue
         if len(rows) >= MAX_ROWS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import PayloadTooLarge, problem_response
@@ -33,16 +34,19 @@ class BodySizeLimit:
         detail = f"上传的内容超过了 {_megabytes(limit)} 的上限。"
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            response = problem_response(
+            refusal = problem_response(
                 413,
                 type_=PayloadTooLarge.type_,
                 title=PayloadTooLarge.title,
                 detail=detail,
                 headers={"Connection": "close"},
             )
-            await response(scope, receive, send)
+            await refusal(scope, receive, send)
             return
 
+        # Without a declared length, count what arrives. An HTTPException is the one error that
+        # FastAPI lets out of its body parsing unchanged (anything else becomes a 400), so the
+        # route never runs and the client gets the same 413 as above.
         received = 0
 
         async def counting_receive() -> Message:
@@ -51,7 +55,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(detail)
+                    raise HTTPException(413, detail=detail, headers={"Connection": "close"})
             return message
 
         await self.app(scope, counting_receive, send)
