@@ -11,7 +11,7 @@ from api.assignments.schemas import AssignmentCreate, AssignmentPublic
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
-from api.validators import RegionCodeQuery
+from api.validators import RegionCodeQuery, RowIdQuery
 
 router = APIRouter(prefix="/assignments", tags=["people"])
 
@@ -28,7 +28,7 @@ def list_assignments(
     principal: CurrentPrincipal,
     page: PageDep,
     village_code: RegionCodeQuery = None,
-    user_id: int | None = None,
+    user_id: RowIdQuery = None,
 ) -> Page[Assignment]:
     stmt = select(Assignment).where(principal.where_under(Assignment.village_code))
     if village_code:

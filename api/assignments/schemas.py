@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.validators import RegionCode
+from api.validators import PlainText, RegionCode, RowId
 
 Position = Literal["first_secretary", "team_member"]
 
@@ -15,10 +15,10 @@ Position = Literal["first_secretary", "team_member"]
 class AssignmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int
+    user_id: RowId
     village_code: RegionCode
     position: Position
-    dispatch_unit: str = Field(min_length=1, max_length=100)
+    dispatch_unit: PlainText = Field(min_length=1, max_length=100)
     start_date: dt.date
     end_date: dt.date | None = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
@@ -10,8 +12,8 @@ from api.assignments.schemas import AssignmentCreate
 from api.auth.models import User
 from api.auth.principal import Principal
 from api.errors import Conflict, InvalidInput
-from api.households.service import require_village
 from api.regions import codes
+from api.regions.service import require_village
 
 
 def create_assignment(*, session: Session, data: AssignmentCreate, by: Principal | None) -> Assignment:
@@ -19,13 +21,19 @@ def create_assignment(*, session: Session, data: AssignmentCreate, by: Principal
     village = require_village(session=session, code=data.village_code, by=by)
     user = session.get(User, data.user_id)
     if user is None or (by is not None and not (user.scope_code and by.covers(user.scope_code))):
-        raise InvalidInput("该用户不存在，或不在您的管辖范围内。", errors=[{"loc": ["body", "user_id"], "msg": "用户不存在"}])
+        raise InvalidInput(
+            "该用户不存在，或不在您的管辖范围内。", errors=[{"loc": ["body", "user_id"], "msg": "用户不存在"}]
+        )
     if user.role != "secretary":
-        raise InvalidInput(f"只能派驻第一书记或工作队员（secretary 角色），{user.display_name} 是 {user.role}。",
-                           errors=[{"loc": ["body", "user_id"], "msg": "不是 secretary 角色"}])
+        raise InvalidInput(
+            f"只能派驻第一书记或工作队员（secretary 角色），{user.display_name} 是 {user.role}。",
+            errors=[{"loc": ["body", "user_id"], "msg": "不是 secretary 角色"}],
+        )
     if not user.scope_code or not codes.covers(codes.prefix(user.scope_code), village.code):
-        raise InvalidInput(f"{village.name}不在 {user.display_name} 的账号管辖范围（{user.scope_code}）内，请先调整账号范围。",
-                           errors=[{"loc": ["body", "village_code"], "msg": "超出该用户的管辖范围"}])
+        raise InvalidInput(
+            f"{village.name}不在 {user.display_name} 的账号管辖范围（{user.scope_code}）内，请先调整账号范围。",
+            errors=[{"loc": ["body", "village_code"], "msg": "超出该用户的管辖范围"}],
+        )
     overlapping = session.exec(
         select(Assignment).where(
             Assignment.user_id == data.user_id,
@@ -40,3 +48,16 @@ def create_assignment(*, session: Session, data: AssignmentCreate, by: Principal
     session.add(assignment)
     session.flush()
     return assignment
+
+
+def is_posted(*, session: Session, user_id: int, village_code: str, day: dt.date) -> bool:
+    """Whether the user has an assignment to the village that covers ``day``."""
+    found = session.exec(
+        select(Assignment.id).where(
+            Assignment.user_id == user_id,
+            Assignment.village_code == village_code,
+            col(Assignment.start_date) <= day,
+            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= day),
+        )
+    ).first()
+    return found is not None

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from api.db import timestamp_column, utcnow
 
 ROLES = ("admin", "county", "town", "secretary", "inspector")
+USERNAME_MAX_LENGTH = 50
 
 
 class User(SQLModel, table=True):
@@ -26,7 +27,7 @@ class User(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=50, unique=True)
+    username: str = Field(max_length=USERNAME_MAX_LENGTH, unique=True)
     display_name: str = Field(max_length=50)
     phone: str | None = Field(default=None, max_length=20)
     role: str = Field(max_length=10)

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
-API_TOKEN_PREFIX = "zf_"
+API_TOKEN_PREFIX = "zf_"  # noqa: S105 - a public marker, not a secret
 _ALGORITHM = "HS256"
 # Compared against when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))

@@ -88,6 +88,9 @@ def _principal(request: Request, session: SessionDep, token: Annotated[str | Non
         now = datetime.now(UTC)
         if api_token is None or api_token.revoked_at is not None:
             raise NotAuthenticated("访问令牌无效或已被撤销。")
+        creator = session.get(User, api_token.created_by)
+        if creator is None or not creator.is_active:  # a token dies with its owner's account
+            raise NotAuthenticated("创建该令牌的账号已停用，令牌随之失效。")
         if api_token.expires_at is not None and api_token.expires_at <= now:
             raise NotAuthenticated("访问令牌已过期。")
         if request.method not in _READ_METHODS:

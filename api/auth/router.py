@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from fastapi import Depends
 from sqlmodel import select
 
 from api.auth import service
 from api.auth.models import ApiToken, User
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
-from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, TokenOut, UserCreate, UserPublic
+from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, Role, TokenOut, UserCreate, UserPublic
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
+from api.validators import RowIdPath
 
 router = APIRouter(tags=["auth"])
 
@@ -35,8 +35,13 @@ def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordR
 @router.get("/me", response_model=Me, summary="当前登录的账号")
 def me(user: CurrentUser) -> Me:
     assert user.id is not None
-    return Me(id=user.id, username=user.username, display_name=user.display_name, role=user.role,  # type: ignore[arg-type]
-              scope_code=user.scope_code)
+    return Me(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        scope_code=user.scope_code,
+    )
 
 
 def _user_public(user: User, principal: Principal) -> UserPublic:
@@ -52,7 +57,9 @@ def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincip
 
 
 @router.get("/users", response_model=Page[UserPublic], summary="管辖范围内的账号")
-def list_users(session: SessionDep, principal: CurrentPrincipal, page: PageDep, role: str | None = None) -> Page[UserPublic]:
+def list_users(
+    session: SessionDep, principal: CurrentPrincipal, page: PageDep, role: Role | None = None
+) -> Page[UserPublic]:
     require_roles(principal, "admin", "county", "town", action="查看账号列表")
     stmt = select(User)
     if principal.scope_prefix:
@@ -63,18 +70,27 @@ def list_users(session: SessionDep, principal: CurrentPrincipal, page: PageDep, 
     return Page(items=[_user_public(u, principal) for u in rows], next_cursor=cursor)
 
 
-@router.post("/api-tokens", response_model=ApiTokenCreated, status_code=status.HTTP_201_CREATED,
-             summary="创建只读 API 令牌（令牌只显示这一次）")
-def create_api_token(data: ApiTokenCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> ApiTokenCreated:
+@router.post(
+    "/api-tokens",
+    response_model=ApiTokenCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="创建只读 API 令牌（令牌只显示这一次）",
+)
+def create_api_token(
+    data: ApiTokenCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser
+) -> ApiTokenCreated:
     require_roles(principal, "admin", "county", "town", "inspector", action="创建 API 令牌")
     token, secret = service.create_api_token(session=session, data=data, by=principal)
     assert token.id is not None
-    return ApiTokenCreated(id=token.id, token=secret, name=token.name, scope_code=token.scope_code,
-                           expires_at=token.expires_at)
+    return ApiTokenCreated(
+        id=token.id, token=secret, name=token.name, scope_code=token.scope_code, expires_at=token.expires_at
+    )
 
 
 @router.get("/api-tokens", response_model=Page[ApiTokenPublic], summary="我创建的或管辖范围内的 API 令牌")
-def list_api_tokens(session: SessionDep, principal: CurrentPrincipal, user: CurrentUser, page: PageDep) -> Page[ApiTokenPublic]:
+def list_api_tokens(
+    session: SessionDep, principal: CurrentPrincipal, user: CurrentUser, page: PageDep
+) -> Page[ApiTokenPublic]:
     stmt = select(ApiToken)
     if principal.role in ("admin", "county", "town"):
         stmt = stmt.where(principal.where_under(ApiToken.scope_code))
@@ -85,5 +101,5 @@ def list_api_tokens(session: SessionDep, principal: CurrentPrincipal, user: Curr
 
 
 @router.delete("/api-tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="撤销 API 令牌")
-def revoke_api_token(token_id: int, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> None:
+def revoke_api_token(token_id: RowIdPath, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> None:
     service.revoke_api_token(session=session, token_id=token_id, by=principal)

@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.validators import Name, PhoneNumber, RegionCode
+from api.validators import Instant, Name, PhoneNumber, PlainText, RegionCode
 
 Role = Literal["admin", "county", "town", "secretary", "inspector"]
 
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
     expires_in: int
 
 
@@ -51,9 +51,9 @@ class UserPublic(BaseModel):
 class ApiTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     scope_code: RegionCode
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class ApiTokenCreated(BaseModel):

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.auth.models import ApiToken, User
+from api.auth.models import USERNAME_MAX_LENGTH, ApiToken, User
 from api.auth.passwords import hash_password, issue_access_token, new_api_token, verify_password
 from api.auth.principal import Principal
 from api.auth.schemas import ApiTokenCreate, UserCreate
-from api.auth.throttle import check_not_throttled, clear_failures, record_failure
+from api.auth.throttle import begin_attempt, check_not_throttled, succeed
 from api.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from api.regions.models import Region
 from api.settings import Settings
@@ -25,24 +25,31 @@ CREATABLE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+def _could_be_username(typed: str) -> bool:
+    """Whether a typed name fits the column; anything else (too long, a NUL byte) names nobody.
+
+    PostgreSQL refuses NUL bytes in text outright, so such a name must not reach a query.
+    """
+    return len(typed) <= USERNAME_MAX_LENGTH and "\x00" not in typed
+
+
 def log_in(*, session: Session, settings: Settings, username: str, password: str, client_addr: str) -> tuple[str, int]:
-    """A fresh access token, or an error; a failure is committed even though the request fails."""
+    """A fresh access token, or an error; a failure stays counted even though the request fails.
+
+    The attempt is committed as a failure before the password is checked (see ``throttle``).
+    """
     now = datetime.now(UTC)
     window = settings.login_failure_window_s
+    attempt = begin_attempt(session=session, username=username, client_addr=client_addr, now=now, window_s=window)
     check_not_throttled(
-        session=session,
-        username=username,
-        client_addr=client_addr,
-        now=now,
-        max_failures=settings.login_max_failures,
-        window_s=window,
+        session=session, attempt=attempt, now=now, max_failures=settings.login_max_failures, window_s=window
     )
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = None
+    if _could_be_username(username):
+        user = session.exec(select(User).where(User.username == username)).first()
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
-        record_failure(session=session, username=username, client_addr=client_addr, now=now, window_s=window)
-        session.commit()  # the request ends in 401 and the session rolls back; the count must stay
         raise NotAuthenticated("用户名或密码不正确。")
-    clear_failures(session=session, username=username)
+    succeed(session=session, attempt=attempt)
     assert user.id is not None
     return issue_access_token(user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes)
 
@@ -57,17 +64,19 @@ def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> 
         scope = data.scope_code
     else:
         if not data.scope_code:
-            raise InvalidInput("除管理员外，每个账号都必须指定管辖范围（scope_code）。", errors=[
-                {"loc": ["body", "scope_code"], "msg": "必填项未填写"}
-            ])
+            raise InvalidInput(
+                "除管理员外，每个账号都必须指定管辖范围（scope_code）。",
+                errors=[{"loc": ["body", "scope_code"], "msg": "必填项未填写"}],
+            )
         scope = data.scope_code
     if scope is not None:
         if by is not None:
             by.require_covers(scope)
         if session.get(Region, scope) is None:
-            raise InvalidInput(f"区划代码 {scope} 不存在，请先创建该地区。", errors=[
-                {"loc": ["body", "scope_code"], "msg": "区划代码不存在"}
-            ])
+            raise InvalidInput(
+                f"区划代码 {scope} 不存在，请先创建该地区。",
+                errors=[{"loc": ["body", "scope_code"], "msg": "区划代码不存在"}],
+            )
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise Conflict(f"用户名“{data.username}”已被使用。")
     user = User(
@@ -89,7 +98,8 @@ def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> 
 
 def create_api_token(*, session: Session, data: ApiTokenCreate, by: Principal) -> tuple[ApiToken, str]:
     """A read-only token for a scope inside the creator's; the secret is returned only here."""
-    assert by.user is not None and by.user.id is not None
+    assert by.user is not None
+    assert by.user.id is not None
     by.require_covers(data.scope_code)
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
         raise InvalidInput("过期时间必须晚于现在。", errors=[{"loc": ["body", "expires_at"], "msg": "已经过去的时间"}])

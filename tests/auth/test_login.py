@@ -1,0 +1,320 @@
+"""Logging in with the OAuth2 password form, throttling of failed logins, and access tokens."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from api.auth.models import LoginFailure, User
+from api.auth.passwords import issue_access_token
+from api.settings import Settings
+from tests.factories import PASSWORD, SIGNING_KEY, VILLAGE_A1, bearer, make_county, make_user
+
+TOKEN_URL = "/api/v1/auth/token"
+ME_URL = "/api/v1/me"
+PROBLEM_JSON = "application/problem+json"
+WINDOW = timedelta(minutes=15)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post(TOKEN_URL, data={"username": username, "password": password})
+
+
+@contextmanager
+def client_from(client: TestClient, address: str) -> Iterator[TestClient]:
+    """A client of the same app whose requests come from another address."""
+    with closing(TestClient(client.app, client=(address, 50000))) as other:
+        yield other
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    assert str(body["type"]).startswith("/problems/")
+    return body
+
+
+def assert_unauthenticated(response: httpx.Response) -> None:
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def assert_throttled(response: httpx.Response) -> int:
+    body = assert_problem(response, 429)
+    assert body["type"] == "/problems/too-many-requests"
+    retry_after = response.headers["retry-after"]
+    assert retry_after.isdigit(), retry_after
+    assert 0 < int(retry_after) <= WINDOW.total_seconds()
+    return int(retry_after)
+
+
+def add_failures(session: Session, username: str, count: int, *, ago: timedelta, address: str = "10.9.9.9") -> None:
+    at = datetime.now(UTC) - ago
+    for _ in range(count):
+        session.add(LoginFailure(username=username, client_addr=address, at=at))
+    session.commit()
+
+
+def test_login_returns_a_bearer_token_that_works_on_me(client: TestClient, session: Session, settings: Settings):
+    county = make_county(session)
+
+    response = log_in(client, "secretary_a1")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == settings.access_token_minutes * 60
+    assert body["access_token"]
+    me = client.get(ME_URL, headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200, me.text
+    assert me.json() == {
+        "id": county.users["secretary_a1"].id,
+        "username": "secretary_a1",
+        "display_name": "secretary_a1",
+        "role": "secretary",
+        "scope_code": VILLAGE_A1,
+    }
+
+
+def test_me_of_an_admin_has_no_scope(client: TestClient, session: Session):
+    make_county(session)
+    token = log_in(client, "admin").json()["access_token"]
+
+    me = client.get(ME_URL, headers={"Authorization": f"Bearer {token}"})
+
+    assert me.status_code == 200, me.text
+    assert me.json()["role"] == "admin"
+    assert me.json()["scope_code"] is None
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("secretary_a1", "wrong-password-1"),
+        ("nobody", PASSWORD),
+        ("SECRETARY_A1", PASSWORD),
+        ("x" * 300, PASSWORD),
+        ("secretary_a1\x00", PASSWORD),
+    ],
+    ids=["wrong-password", "unknown-user", "other-case", "overlong-name", "nul-in-name"],
+)
+def test_a_failed_login_is_a_401_problem(client: TestClient, session: Session, username: str, password: str):
+    make_county(session)
+
+    response = log_in(client, username, password)
+
+    assert_unauthenticated(response)
+    assert "access_token" not in response.json()
+    assert session.exec(select(func.count()).select_from(LoginFailure)).one() == 1
+
+
+def test_wrong_password_and_unknown_user_are_told_apart_by_nothing(client: TestClient, session: Session):
+    make_county(session)
+
+    wrong_password = log_in(client, "secretary_a1", "wrong-password-1")
+    unknown_user = log_in(client, "nobody-here")
+
+    assert wrong_password.json() == unknown_user.json()
+
+
+def test_a_login_without_password_is_a_422_problem(client: TestClient, session: Session):
+    make_county(session)
+
+    response = client.post(TOKEN_URL, data={"username": "secretary_a1"})
+
+    body = assert_problem(response, 422)
+    assert [error["loc"] for error in body["errors"]] == [["body", "password"]]
+
+
+def test_the_sixth_failure_for_a_username_is_throttled_even_with_the_right_password(
+    client: TestClient, session: Session
+):
+    make_county(session)
+    for attempt in range(5):
+        with client_from(client, f"10.0.0.{attempt + 1}") as elsewhere:
+            assert_unauthenticated(log_in(elsewhere, "secretary_a1", "wrong-password-1"))
+
+    with client_from(client, "10.0.0.99") as fresh_address:
+        throttled = log_in(fresh_address, "secretary_a1")
+
+    assert_throttled(throttled)
+    assert "access_token" not in throttled.json()
+    assert log_in(client, "town_a").status_code == 200
+
+
+def test_the_sixth_failure_from_one_address_is_throttled_across_usernames(client: TestClient, session: Session):
+    make_county(session)
+    for name in ("ghost1", "ghost2", "ghost3", "ghost4", "ghost5"):
+        assert_unauthenticated(log_in(client, name))
+
+    assert_throttled(log_in(client, "secretary_a1"))
+    with client_from(client, "10.0.0.7") as other_address:
+        assert log_in(other_address, "secretary_a1").status_code == 200
+
+
+def test_guesses_sent_in_parallel_are_throttled_too(client: TestClient, session: Session):
+    make_county(session)
+
+    def guess(n: int) -> int:
+        return log_in(client, "secretary_a1", f"guess-{n}").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = Counter(pool.map(guess, range(20)))
+
+    assert set(statuses) <= {401, 429}
+    assert statuses[401] <= 5
+    assert session.exec(select(func.count()).select_from(LoginFailure)).one() == statuses[401]
+
+
+def test_four_failures_do_not_throttle(client: TestClient, session: Session):
+    make_county(session)
+    for _ in range(4):
+        assert_unauthenticated(log_in(client, "secretary_a1", "wrong-password-1"))
+
+    assert log_in(client, "secretary_a1").status_code == 200
+
+
+def test_retry_after_counts_down_from_the_oldest_failure_in_the_window(client: TestClient, session: Session):
+    make_county(session)
+    add_failures(session, "secretary_a1", 5, ago=timedelta(minutes=10))
+
+    retry_after = assert_throttled(log_in(client, "secretary_a1"))
+
+    assert 290 <= retry_after <= 300
+
+
+def test_failures_older_than_the_window_no_longer_count(client: TestClient, session: Session):
+    make_county(session)
+    add_failures(session, "secretary_a1", 5, ago=WINDOW + timedelta(seconds=5))
+    add_failures(session, "ghost", 5, ago=WINDOW + timedelta(seconds=5), address="testclient")
+
+    assert log_in(client, "secretary_a1").status_code == 200
+
+
+def test_failures_just_inside_the_window_still_count(client: TestClient, session: Session):
+    make_county(session)
+    add_failures(session, "secretary_a1", 5, ago=WINDOW - timedelta(seconds=30))
+
+    retry_after = assert_throttled(log_in(client, "secretary_a1"))
+
+    assert retry_after <= 30
+
+
+def test_expired_failures_are_forgotten_when_a_new_one_is_recorded(client: TestClient, session: Session):
+    make_county(session)
+    add_failures(session, "secretary_a1", 3, ago=timedelta(hours=2))
+
+    assert_unauthenticated(log_in(client, "secretary_a1", "wrong-password-1"))
+
+    remaining = session.exec(select(LoginFailure)).all()
+    assert [(f.username, f.client_addr) for f in remaining] == [("secretary_a1", "testclient")]
+
+
+def test_a_success_clears_the_usernames_count(client: TestClient, session: Session):
+    make_county(session)
+    add_failures(session, "secretary_a1", 4, ago=timedelta(minutes=1))
+
+    assert log_in(client, "secretary_a1").status_code == 200
+
+    for _ in range(4):
+        assert_unauthenticated(log_in(client, "secretary_a1", "wrong-password-1"))
+
+
+def test_a_success_does_not_clear_the_addresss_count(client: TestClient, session: Session):
+    make_county(session)
+    for _ in range(3):
+        assert_unauthenticated(log_in(client, "town_a", "wrong-password-1"))
+    assert_unauthenticated(log_in(client, "ghost1"))
+    assert log_in(client, "town_a").status_code == 200
+
+    assert_unauthenticated(log_in(client, "ghost2"))
+
+    assert_throttled(log_in(client, "county"))
+
+
+def test_an_inactive_user_cannot_log_in(client: TestClient, session: Session):
+    make_user(session, "retired", "secretary", VILLAGE_A1, is_active=False)
+
+    assert_unauthenticated(log_in(client, "retired"))
+
+
+def test_the_token_of_a_deactivated_user_stops_working(client: TestClient, session: Session):
+    county = make_county(session)
+    user = county.users["secretary_a1"]
+    headers = bearer(user)
+    assert client.get(ME_URL, headers=headers).status_code == 200
+
+    user.is_active = False
+    session.add(user)
+    session.commit()
+
+    assert_unauthenticated(client.get(ME_URL, headers=headers))
+
+
+def test_an_expired_token_is_refused(client: TestClient, session: Session):
+    county = make_county(session)
+    user_id = county.users["secretary_a1"].id
+    assert user_id is not None
+    token, _ = issue_access_token(user_id=user_id, key=SIGNING_KEY, minutes=-1)
+
+    assert_unauthenticated(client.get(ME_URL, headers={"Authorization": f"Bearer {token}"}))
+
+
+@pytest.mark.parametrize(
+    ("key", "claims"),
+    [
+        ("another-signing-key-" + "y" * 32, {"typ": "access"}),
+        (SIGNING_KEY, {}),
+        (SIGNING_KEY, {"typ": "refresh"}),
+    ],
+    ids=["other-key", "no-type", "other-type"],
+)
+def test_a_forged_token_is_refused(client: TestClient, session: Session, key: str, claims: dict[str, str]):
+    county = make_county(session)
+    now = datetime.now(UTC)
+    payload = {"sub": str(county.users["admin"].id), "iat": now, "exp": now + timedelta(hours=1), **claims}
+    token = jwt.encode(payload, key, algorithm="HS256")
+
+    assert_unauthenticated(client.get(ME_URL, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_a_token_for_a_user_who_does_not_exist_is_refused(client: TestClient, session: Session):
+    make_county(session)
+    stranger = User(id=10_000, username="gone", display_name="gone", role="admin", password_hash="x")
+
+    assert_unauthenticated(client.get(ME_URL, headers=bearer(stranger)))
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-a-token", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl", "Bearer ", "Basic c2VjcmV0YXJ5X2ExOng="],
+    ids=["garbage", "bad-signature", "empty", "basic-scheme"],
+)
+def test_a_garbage_authorization_header_is_refused(client: TestClient, session: Session, authorization: str):
+    make_county(session)
+
+    assert_unauthenticated(client.get(ME_URL, headers={"Authorization": authorization}))
+
+
+@pytest.mark.parametrize("path", [ME_URL, "/api/v1/households", "/api/v1/users", "/api/v1/regions"])
+def test_no_authorization_header_is_a_401_problem(client: TestClient, session: Session, path: str):
+    make_county(session)
+
+    response = client.get(path)
+
+    body = assert_problem(response, 401)
+    assert body["type"] == "/problems/not-authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
