@@ -81,7 +81,8 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
 def _print_demo(summary: DemoSummary) -> None:
     print(
         f"示范县已生成：{summary.towns} 个乡镇，{summary.villages} 个村"
-        f"（其中软弱涣散村 {summary.weak_lax_villages} 个），{summary.households} 户，{summary.secretaries} 名第一书记/工作队员。"
+        f"（其中软弱涣散村 {summary.weak_lax_villages} 个），{summary.households} 户，"
+        f"{summary.secretaries} 名第一书记/工作队员。"
     )
     print("示范账号（仅供体验，请勿用于正式环境）：")
     by_role: dict[str, list[DemoLogin]] = {}

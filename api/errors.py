@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,20 @@ def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_ERROR_BY_STATUS: dict[int, type[AppError]] = {
+    cls.status: cls
+    for cls in (
+        NotAuthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedFile,
+        InvalidInput,
+        TooManyRequests,
+    )
+}
+
 _HTTP_DETAILS = {
     401: "请先登录，或提供有效的访问令牌。",
     403: "您没有执行此操作的权限。",
@@ -195,9 +210,29 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    default = _HTTP_DETAILS.get(status, phrase)
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else default
-    return problem_response(status, type_=None, title=phrase, detail=detail, headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _HTTP_DETAILS.get(status, phrase)
+    # The framework's own errors get the same type and title as ours of that status, so a
+    # script can branch on ``type`` whoever raised the error.
+    known = _ERROR_BY_STATUS.get(status)
+    return problem_response(
+        status,
+        type_=known.type_ if known else None,
+        title=known.title if known else phrase,
+        detail=detail,
+        headers=exc.headers,
+    )
+
+
+def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
+    # Validation refuses what the database cannot hold; this is the net under it, so that a
+    # value it missed is still the client's 422 and never a 500.
+    log.warning("database refused a value: %s", exc)
+    return problem_response(
+        422,
+        type_=InvalidInput.type_,
+        title=InvalidInput.title,
+        detail="提交的某个值超出了可保存的范围或含有不允许的字符。",
+    )
 
 
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -212,4 +247,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _database_refused)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -14,10 +14,11 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import Integer, Select
 from sqlmodel import Session
 
 from api.errors import InvalidInput
+from api.validators import MAX_ROW_ID
 
 T = TypeVar("T")
 
@@ -72,6 +73,10 @@ def paginate(session: Session, stmt: Select[Any], key: Any, page: PageParams) ->
     Returns the page's rows and the cursor of the next page (None on the last page).
     """
     if page.after is not None:
+        if isinstance(key.type, Integer) != isinstance(page.after, int) or (
+            isinstance(page.after, int) and not 0 <= page.after <= MAX_ROW_ID
+        ):
+            raise _bad_cursor()  # a cursor from another list, or made up
         stmt = stmt.where(key > page.after)
     rows = list(session.execute(stmt.order_by(key).limit(page.limit + 1)).scalars().all())
     if len(rows) <= page.limit:

@@ -22,5 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 )
 def test_static_checks_pass(command: list[str]) -> None:
     tool = Path(sys.executable).parent / command[0]
-    result = subprocess.run([str(tool), *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [str(tool), *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

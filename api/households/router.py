@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
 from api.auth.principal import CurrentPrincipal, require_roles
+from api.clock import TodayDep
 from api.db import SessionDep
 from api.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
 from api.households import importer, service
@@ -14,15 +15,17 @@ from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult
 from api.households.spreadsheet import NotASpreadsheet, SpreadsheetError, TooManyRows, read_table
 from api.pagination import Page, PageDep, paginate
-from api.validators import RegionCodeQuery
+from api.validators import RegionCodeQuery, RowIdPath, SearchText
 
 router = APIRouter(prefix="/households", tags=["households"])
 imports_router = APIRouter(prefix="/imports", tags=["households"])
 
 
 @router.post("", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED, summary="新增农户")
-def create_household(data: HouseholdCreate, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
-    household = service.create_household(session=session, data=data, by=principal)
+def create_household(
+    data: HouseholdCreate, session: SessionDep, principal: CurrentPrincipal, today: TodayDep
+) -> HouseholdPublic:
+    household = service.create_household(session=session, data=data, by=principal, today=today)
     return service.to_public(household, principal)
 
 
@@ -32,9 +35,7 @@ def list_households(
     principal: CurrentPrincipal,
     page: PageDep,
     village_code: RegionCodeQuery = None,
-    q: Annotated[
-        str | None, Query(max_length=50, description="户主姓名、村民小组、住址、户编号或标签中包含的文字")
-    ] = None,
+    q: SearchText = None,
     not_visited_days: Annotated[
         int | None, Query(ge=0, le=3650, description="超过这么多天未入户走访（含从未走访）")
     ] = None,
@@ -45,15 +46,17 @@ def list_households(
 
 
 @router.get("/{household_id}", response_model=HouseholdPublic, summary="一户")
-def get_household(household_id: int, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
+def get_household(household_id: RowIdPath, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
     return service.to_public(service.get_household(session=session, household_id=household_id, by=principal), principal)
 
 
 @router.patch("/{household_id}", response_model=HouseholdPublic, summary="修改农户信息")
 def update_household(
-    household_id: int, data: HouseholdUpdate, session: SessionDep, principal: CurrentPrincipal
+    household_id: RowIdPath, data: HouseholdUpdate, session: SessionDep, principal: CurrentPrincipal, today: TodayDep
 ) -> HouseholdPublic:
-    household = service.update_household(session=session, household_id=household_id, data=data, by=principal)
+    household = service.update_household(
+        session=session, household_id=household_id, data=data, by=principal, today=today
+    )
     return service.to_public(household, principal)
 
 

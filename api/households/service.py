@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,43 +10,35 @@ from sqlalchemy import String, cast, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.assignments.service import is_posted
 from api.auth.principal import Principal, phone_as_seen_by
 from api.db import utcnow
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate
-from api.regions.models import Region
+from api.regions.service import require_village
 
 EDITOR_ROLES = ("admin", "county", "town", "secretary")
-
-
-def require_village(*, session: Session, code: str, by: Principal | None) -> Region:
-    """The village with this code, if it exists and lies in scope; else a 4xx."""
-    if by is not None:
-        by.require_covers(code, what="村")
-    region = session.get(Region, code)
-    if region is None:
-        raise InvalidInput(f"村代码 {code} 不存在。", errors=[{"loc": ["body", "village_code"], "msg": "村代码不存在"}])
-    if region.level != "village":
-        raise InvalidInput(
-            f"{code}（{region.name}）不是村（社区）级代码。",
-            errors=[{"loc": ["body", "village_code"], "msg": "不是村级代码"}],
-        )
-    return region
 
 
 def _duplicate_number(village_code: str, household_no: str | None) -> Conflict:
     return Conflict(f"村 {village_code} 已有户编号为“{household_no}”的农户。")
 
 
-def _can_edit(by: Principal) -> None:
+def _can_edit(*, session: Session, by: Principal, village_code: str, today: dt.date) -> None:
+    """Supervisors edit households in scope; a secretary only where posted today."""
     if by.role not in EDITOR_ROLES:
         raise Forbidden("您的角色无权修改农户信息。")
+    if by.role == "secretary":
+        assert by.user is not None
+        assert by.user.id is not None
+        if not is_posted(session=session, user_id=by.user.id, village_code=village_code, day=today):
+            raise Forbidden("您目前没有派驻在这个村，不能修改该村的农户信息。")
 
 
-def create_household(*, session: Session, data: HouseholdCreate, by: Principal) -> Household:
-    _can_edit(by)
+def create_household(*, session: Session, data: HouseholdCreate, by: Principal, today: dt.date) -> Household:
     require_village(session=session, code=data.village_code, by=by)
+    _can_edit(session=session, by=by, village_code=data.village_code, today=today)
     household = Household(**data.model_dump())
     session.add(household)
     try:
@@ -63,9 +56,11 @@ def get_household(*, session: Session, household_id: int, by: Principal) -> Hous
     return household
 
 
-def update_household(*, session: Session, household_id: int, data: HouseholdUpdate, by: Principal) -> Household:
-    _can_edit(by)
+def update_household(
+    *, session: Session, household_id: int, data: HouseholdUpdate, by: Principal, today: dt.date
+) -> Household:
     household = get_household(session=session, household_id=household_id, by=by)
+    _can_edit(session=session, by=by, village_code=household.village_code, today=today)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("head_name", "") is None or ("tags" in changes and changes["tags"] is None):
         raise InvalidInput("户主姓名和标签不能清空。")

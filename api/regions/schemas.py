@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.validators import RegionCode
+from api.validators import PlainText, RegionCode
 
 Level = Literal["county", "town", "village"]
 VillageKind = Literal["village", "community"]
 RectificationStatus = Literal["none", "rectifying", "accepted"]
-Reason = Field(min_length=1, max_length=50)
+Reason = Annotated[PlainText, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
 class _RegionFacts(BaseModel):
@@ -24,20 +24,20 @@ class _RegionFacts(BaseModel):
     radius_m: int | None = Field(default=None, ge=10, le=50_000)
     kind: VillageKind | None = None
     weak_lax: bool | None = None
-    weak_lax_reasons: list[str] | None = Field(default=None, max_length=20)
+    weak_lax_reasons: list[Reason] | None = Field(default=None, max_length=20)
     rectification_status: RectificationStatus | None = None
-    plan: str | None = Field(default=None, max_length=20_000)
+    plan: PlainText | None = Field(default=None, max_length=20_000)
 
 
 class RegionCreate(_RegionFacts):
     code: RegionCode
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     level: Level
     parent_code: RegionCode | None = None
 
 
 class RegionUpdate(_RegionFacts):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: PlainText | None = Field(default=None, min_length=1, max_length=100)
 
 
 class RegionPublic(BaseModel):

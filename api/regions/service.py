@@ -78,3 +78,18 @@ def update_region(*, session: Session, code: str, data: RegionUpdate, by: Princi
     session.add(region)
     session.flush()
     return region
+
+
+def require_village(*, session: Session, code: str, by: Principal | None) -> Region:
+    """The village with this code, if it exists and lies in scope; else a 4xx."""
+    if by is not None:
+        by.require_covers(code, what="村")
+    region = session.get(Region, code)
+    if region is None:
+        raise InvalidInput(f"村代码 {code} 不存在。", errors=[{"loc": ["body", "village_code"], "msg": "村代码不存在"}])
+    if region.level != "village":
+        raise InvalidInput(
+            f"{code}（{region.name}）不是村（社区）级代码。",
+            errors=[{"loc": ["body", "village_code"], "msg": "不是村级代码"}],
+        )
+    return region

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from api.assignments.models import Assignment
 from api.households.models import Household
 from tests.factories import VILLAGE_A1, VILLAGE_A2, make_county, make_household
 
@@ -126,3 +128,50 @@ def test_pages_follow_the_cursor_to_the_end(client: TestClient, session: Session
             break
     assert len(seen) == len(set(seen)) == 9
     assert client.get("/api/v1/households", headers=headers, params={"limit": 501}).status_code == 422
+
+
+def test_a_secretary_edits_only_where_posted_today(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    secretary = county.users["secretary_a1"]
+    body = {"village_code": VILLAGE_A1, "household_no": "0100", "head_name": "新户"}
+    assert client.post("/api/v1/households", headers=county.headers("secretary_a1"), json=body).status_code == 201
+
+    assignment = session.exec(select(Assignment).where(Assignment.user_id == secretary.id)).one()
+    assignment.end_date = assignment.start_date  # the posting ended long ago
+    session.add(assignment)
+    session.commit()
+    body["household_no"] = "0101"
+    response = client.post("/api/v1/households", headers=county.headers("secretary_a1"), json=body)
+    assert response.status_code == 403
+    assert "派驻" in response.json()["detail"]
+    household_id = county.households[VILLAGE_A1].id
+    patch = client.patch(
+        f"/api/v1/households/{household_id}", headers=county.headers("secretary_a1"), json={"address": "x"}
+    )
+    assert patch.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/households/2147483648",
+        "/api/v1/households/0",
+        "/api/v1/households?q=%00",
+        "/api/v1/households?cursor=ImFiYyI",  # base64 of the JSON string "abc": a region cursor, not an id
+        "/api/v1/households?cursor=OTk5OTk5OTk5OTk5",  # an id past what the database can hold
+    ],
+)
+def test_values_the_database_cannot_hold_are_422_not_500(client: TestClient, session: Session, path: str) -> None:
+    county = make_county(session)
+    response = client.get(path, headers=county.headers("county"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("field", ["head_name", "address", "group_name", "household_no"])
+def test_a_nul_character_in_text_is_refused(client: TestClient, session: Session, field: str) -> None:
+    county = make_county(session)
+    body = {"village_code": VILLAGE_A1, "head_name": "甲", field: "坏\x00字"}
+    response = client.post("/api/v1/households", headers=county.headers("county"), json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == field

@@ -1,0 +1,20 @@
+"""The deployment's calendar: which day it is where the villages are.
+
+Assignments run by calendar date in the deployment's time zone (default Asia/Shanghai), not
+UTC: a posting that starts "on 1 March" starts at midnight in the county, eight hours before
+midnight UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+
+def _today(request: Request) -> dt.date:
+    return dt.datetime.now(request.app.state.settings.tz).date()
+
+
+TodayDep = Annotated[dt.date, Depends(_today)]
