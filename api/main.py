@@ -10,7 +10,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from api.assignments.router import router as assignments_router
 from api.auth.router import router as auth_router
@@ -27,6 +26,7 @@ from api.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+SWAGGER_UI_DIR = Path(__file__).resolve().parent / "ops" / "vendor" / "swagger-ui"
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
 
 
@@ -39,7 +39,7 @@ def _api_router() -> APIRouter:
 
 def _mount_docs(app: FastAPI) -> None:
     """Swagger UI from assets shipped in the package: county networks often have no internet."""
-    app.mount("/api/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    app.mount("/api/docs/assets", StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
     oauth_redirect = "/api/docs/oauth2-redirect"
 
     @app.get("/api/docs", include_in_schema=False)

@@ -8,6 +8,12 @@ PostgreSQL run is mandatory: a missing server fails the run instead of skipping 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +101,46 @@ def session(engine: Engine) -> Iterator[Session]:
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """A real ``zoufang serve`` on a free port over an empty SQLite folder; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "ZOUFANG_DATA_DIR": str(tmp_path)}
+    env.pop("ZOUFANG_DATABASE_URL", None)
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/readyz", timeout=2):
+                        break
+                except OSError:
+                    output = server.stdout.read().decode() if server.poll() is not None and server.stdout else ""
+                    assert server.poll() is None, f"zoufang serve exited: {output}"
+                    assert time.monotonic() < deadline, "zoufang serve did not become ready within 60 s"
+                    time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium; in CI its absence fails the run instead of skipping browser tests."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: CI must install Debian's chromium for the browser tests")
+        pytest.skip("chromium is not installed")
+    return path
