@@ -12,17 +12,7 @@ from sqlmodel import Session
 from api.main import create_app
 from api.settings import Settings
 from tests.factories import make_county
-
-
-def assert_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert body["type"]
-    return body
+from tests.problems import assert_problem
 
 
 def test_unauthenticated_is_a_401_problem_with_a_bearer_challenge(client: TestClient) -> None:

@@ -6,7 +6,6 @@ import base64
 import json
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -23,18 +22,9 @@ from tests.factories import (
     make_county,
     make_user,
 )
+from tests.problems import assert_problem
 
 URL = "/api/v1/assignments"
-PROBLEM_JSON = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
 
 
 def posting(user: User, village: str = VILLAGE_A2, **overrides: Any) -> dict[str, Any]:

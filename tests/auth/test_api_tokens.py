@@ -16,10 +16,10 @@ from api.auth.models import ApiToken, User
 from api.households.models import Household
 from api.regions.models import Region
 from tests.factories import COUNTY, PASSWORD, TOWN_A, TOWN_B, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, make_county
+from tests.problems import PROBLEM_JSON, assert_problem
 
 TOKENS_URL = "/api/v1/api-tokens"
 HOUSEHOLDS_URL = "/api/v1/households"
-PROBLEM_JSON = "application/problem+json"
 
 
 def create_token(client: TestClient, county: County, who: str, scope: str, **extra: Any) -> httpx.Response:
@@ -32,15 +32,6 @@ def token_headers(client: TestClient, county: County, who: str = "county", scope
     response = create_token(client, county, who, scope)
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
 
 
 def snapshot(session: Session) -> dict[str, Any]:

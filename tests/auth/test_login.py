@@ -18,10 +18,10 @@ from api.auth.models import LoginFailure, User
 from api.auth.passwords import issue_access_token
 from api.settings import Settings
 from tests.factories import PASSWORD, SIGNING_KEY, VILLAGE_A1, bearer, make_county, make_user
+from tests.problems import assert_problem
 
 TOKEN_URL = "/api/v1/auth/token"
 ME_URL = "/api/v1/me"
-PROBLEM_JSON = "application/problem+json"
 WINDOW = timedelta(minutes=15)
 
 
@@ -34,17 +34,6 @@ def client_from(client: TestClient, address: str) -> Iterator[TestClient]:
     """A client of the same app whose requests come from another address."""
     with closing(TestClient(client.app, client=(address, 50000))) as other:
         yield other
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert str(body["type"]).startswith("/problems/")
-    return body
 
 
 def assert_unauthenticated(response: httpx.Response) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -23,11 +22,11 @@ from tests.factories import (
     VILLAGE_B1,
     make_county,
 )
+from tests.problems import assert_problem
 
 HOUSEHOLDS_URL = "/api/v1/households"
 USERS_URL = "/api/v1/users"
 REGIONS_URL = "/api/v1/regions"
-PROBLEM_JSON = "application/problem+json"
 ALL_VILLAGES = {VILLAGE_A1, VILLAGE_A2, VILLAGE_B1}
 
 VISIBLE_VILLAGES = {
@@ -39,15 +38,6 @@ VISIBLE_VILLAGES = {
     "secretary_a1": {VILLAGE_A1},
     "secretary_b1": {VILLAGE_B1},
 }
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["detail"]
-    return body
 
 
 def new_user(**overrides: Any) -> dict[str, Any]:

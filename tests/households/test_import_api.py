@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 from api.households import spreadsheet
 from api.households.models import Household
 from tests.factories import TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, make_county
+from tests.problems import assert_problem as shared_assert_problem
 
 URL = "/api/v1/imports/households"
 HEADER = ["村代码", "户编号", "户主姓名", "村民小组", "住址", "联系电话", "标签"]
@@ -72,13 +73,8 @@ PROBLEM_TYPES = {
 
 
 def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
+    body = shared_assert_problem(response, status)
     assert body["type"] == PROBLEM_TYPES[status]
-    assert body["detail"]
     return body
 
 
