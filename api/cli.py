@@ -104,7 +104,7 @@ def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:
     try:
         _print_demo(populate(engine=engine, seed=seed))
     except DemoNotEmpty:
-        print("数据库中已有数据，跳过生成示范县。示范账号的密码是 zoufang-demo。")
+        print("数据库中已有数据，未生成示范县。")
     finally:
         engine.dispose()
 

@@ -84,9 +84,16 @@ class UnsupportedFile(AppError):
 
 
 class InvalidInput(AppError):
+    """Input the server cannot accept; ``loc`` names the field, as validation errors do."""
+
     status = 422
     type_ = "validation"
     title = "填写的内容有误"
+
+    def __init__(
+        self, detail: str, *, loc: Sequence[str] = (), errors: Sequence[Mapping[str, Any]] | None = None
+    ) -> None:
+        super().__init__(detail, errors=errors or [{"loc": list(loc), "msg": detail}])
 
 
 class TooManyRequests(AppError):
@@ -145,6 +152,10 @@ _VALIDATION_MESSAGES = {
     "greater_than": "数值太小",
     "less_than": "数值太大",
     "too_long": "条目太多",
+    "too_short": "内容太短或条目太少",
+    "string_unicode": "应为文字（UTF-8）",
+    "finite_number": "应为有限的数字",
+    "is_instance_of": "应上传文件",
     "extra_forbidden": "不认识的字段",
     "uuid_parsing": "应为 UUID",
     "uuid_type": "应为 UUID",
@@ -198,6 +209,7 @@ _ERROR_BY_STATUS: dict[int, type[AppError]] = {
 }
 
 _HTTP_DETAILS = {
+    400: "请求内容无法解析：请发送 UTF-8 编码的 JSON 或表单。",
     401: "请先登录，或提供有效的访问令牌。",
     403: "您没有执行此操作的权限。",
     404: "请求的地址或数据不存在。",
@@ -210,7 +222,9 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else _HTTP_DETAILS.get(status, phrase)
+    # FastAPI's own 400 says "There was an error parsing the body" in English; ours is clearer.
+    custom = isinstance(exc.detail, str) and exc.detail != phrase and status != 400
+    detail = str(exc.detail) if custom else _HTTP_DETAILS.get(status, phrase)
     # The framework's own errors get the same type and title as ours of that status, so a
     # script can branch on ``type`` whoever raised the error.
     known = _ERROR_BY_STATUS.get(status)

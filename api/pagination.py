@@ -64,7 +64,7 @@ def decode_cursor(cursor: str) -> int | str:
 
 def _bad_cursor() -> InvalidInput:
     msg = "cursor 无效：请把上一页返回的 next_cursor 原样传回。"
-    return InvalidInput(msg, errors=[{"loc": ["query", "cursor"], "msg": msg}])
+    return InvalidInput(msg, loc=("query", "cursor"))
 
 
 def paginate(session: Session, stmt: Select[Any], key: Any, page: PageParams) -> tuple[list[Any], str | None]:

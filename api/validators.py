@@ -61,6 +61,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(no_nul)]
 RegionCode = Annotated[str, AfterValidator(_code)]
 RegionCodeQuery = Annotated[str | None, AfterValidator(_optional_code), Query()]
+RegionCodePath = Annotated[str, AfterValidator(_code), Path()]
 PhoneNumber = Annotated[str, AfterValidator(_phone)]
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]

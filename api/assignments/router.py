@@ -8,6 +8,7 @@ from sqlmodel import select
 from api.assignments import service
 from api.assignments.models import Assignment
 from api.assignments.schemas import AssignmentCreate, AssignmentPublic
+from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/assignments", tags=["people"])
 
 @router.post("", response_model=AssignmentPublic, status_code=status.HTTP_201_CREATED, summary="派驻第一书记或工作队员")
 def create_assignment(data: AssignmentCreate, session: SessionDep, principal: CurrentPrincipal) -> Assignment:
-    require_roles(principal, "admin", "county", "town", action="安排派驻")
+    require_roles(principal, *SUPERVISOR_ROLES, action="安排派驻")
     return service.create_assignment(session=session, data=data, by=principal)
 
 

@@ -21,18 +21,16 @@ def create_assignment(*, session: Session, data: AssignmentCreate, by: Principal
     village = require_village(session=session, code=data.village_code, by=by)
     user = session.get(User, data.user_id)
     if user is None or (by is not None and not (user.scope_code and by.covers(user.scope_code))):
-        raise InvalidInput(
-            "该用户不存在，或不在您的管辖范围内。", errors=[{"loc": ["body", "user_id"], "msg": "用户不存在"}]
-        )
+        raise InvalidInput("该用户不存在，或不在您的管辖范围内。", loc=("body", "user_id"))
     if user.role != "secretary":
         raise InvalidInput(
             f"只能派驻第一书记或工作队员（secretary 角色），{user.display_name} 是 {user.role}。",
-            errors=[{"loc": ["body", "user_id"], "msg": "不是 secretary 角色"}],
+            loc=("body", "user_id"),
         )
     if not user.scope_code or not codes.covers(codes.prefix(user.scope_code), village.code):
         raise InvalidInput(
             f"{village.name}不在 {user.display_name} 的账号管辖范围（{user.scope_code}）内，请先调整账号范围。",
-            errors=[{"loc": ["body", "village_code"], "msg": "超出该用户的管辖范围"}],
+            loc=("body", "village_code"),
         )
     overlapping = session.exec(
         select(Assignment).where(

@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 from api.db import timestamp_column, utcnow
 
 ROLES = ("admin", "county", "town", "secretary", "inspector")
+# Who manages people, places and ledgers within their scope.
+SUPERVISOR_ROLES = ("admin", "county", "town")
 USERNAME_MAX_LENGTH = 50
 
 
@@ -23,7 +25,7 @@ class User(SQLModel, table=True):
 
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'county', 'town', 'secretary', 'inspector')", name="role"),
-        CheckConstraint("role = 'admin' OR scope_code IS NOT NULL", name="scope_required"),
+        CheckConstraint("(role = 'admin') = (scope_code IS NULL)", name="scope_by_role"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,16 +15,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import ColumnElement, true
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from api.auth.models import ApiToken, User
 from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
-from api.db import SessionDep
+from api.db import READ_METHODS
 from api.errors import Forbidden, NotAuthenticated, NotFound
 from api.regions import codes
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -80,28 +79,34 @@ class Principal:
         return wanted
 
 
-def _principal(request: Request, session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def _principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     if not token:
         raise NotAuthenticated()
-    if token.startswith(API_TOKEN_PREFIX):
-        api_token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token))).first()
-        now = datetime.now(UTC)
-        if api_token is None or api_token.revoked_at is not None:
-            raise NotAuthenticated("访问令牌无效或已被撤销。")
-        creator = session.get(User, api_token.created_by)
-        if creator is None or not creator.is_active:  # a token dies with its owner's account
-            raise NotAuthenticated("创建该令牌的账号已停用，令牌随之失效。")
-        if api_token.expires_at is not None and api_token.expires_at <= now:
-            raise NotAuthenticated("访问令牌已过期。")
-        if request.method not in _READ_METHODS:
-            raise Forbidden("API 令牌只能读取数据，不能修改。")
-        return Principal.for_token(api_token)
-
-    user_id = read_access_token(token, key=request.app.state.settings.signing_key)
-    user = session.get(User, user_id) if user_id is not None else None
+    # A short read-only session of its own: the request's session (which may hold SQLite's
+    # write lock) starts only when the route first needs it, after slow work like decoding
+    # a photo is done.
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        if token.startswith(API_TOKEN_PREFIX):
+            return _token_principal(session, token, method=request.method)
+        user_id = read_access_token(token, key=request.app.state.settings.signing_key)
+        user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise NotAuthenticated("登录已过期，请重新登录。")
     return Principal.for_user(user)
+
+
+def _token_principal(session: Session, token: str, *, method: str) -> Principal:
+    api_token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token))).first()
+    if api_token is None or api_token.revoked_at is not None:
+        raise NotAuthenticated("访问令牌无效或已被撤销。")
+    creator = session.get(User, api_token.created_by)
+    if creator is None or not creator.is_active:  # a token dies with its owner's account
+        raise NotAuthenticated("创建该令牌的账号已停用，令牌随之失效。")
+    if api_token.expires_at is not None and api_token.expires_at <= datetime.now(UTC):
+        raise NotAuthenticated("访问令牌已过期。")
+    if method not in READ_METHODS:
+        raise Forbidden("API 令牌只能读取数据，不能修改。")
+    return Principal.for_token(api_token)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
 from api.auth import service
-from api.auth.models import ApiToken, User
+from api.auth.models import SUPERVISOR_ROLES, ApiToken, User
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
 from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, Role, TokenOut, UserCreate, UserPublic
 from api.db import SessionDep
@@ -52,7 +52,7 @@ def _user_public(user: User, principal: Principal) -> UserPublic:
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED, summary="创建账号")
 def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser) -> UserPublic:
-    require_roles(principal, "admin", "county", "town", action="创建账号")
+    require_roles(principal, *SUPERVISOR_ROLES, action="创建账号")
     return _user_public(service.create_user(session=session, data=data, by=principal), principal)
 
 
@@ -60,10 +60,8 @@ def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincip
 def list_users(
     session: SessionDep, principal: CurrentPrincipal, page: PageDep, role: Role | None = None
 ) -> Page[UserPublic]:
-    require_roles(principal, "admin", "county", "town", action="查看账号列表")
-    stmt = select(User)
-    if principal.scope_prefix:
-        stmt = stmt.where(principal.where_under(User.scope_code))
+    require_roles(principal, *SUPERVISOR_ROLES, action="查看账号列表")
+    stmt = select(User).where(principal.where_under(User.scope_code))
     if role:
         stmt = stmt.where(User.role == role)
     rows, cursor = paginate(session, stmt, User.id, page)
@@ -79,7 +77,7 @@ def list_users(
 def create_api_token(
     data: ApiTokenCreate, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser
 ) -> ApiTokenCreated:
-    require_roles(principal, "admin", "county", "town", "inspector", action="创建 API 令牌")
+    require_roles(principal, *SUPERVISOR_ROLES, "inspector", action="创建 API 令牌")
     token, secret = service.create_api_token(session=session, data=data, by=principal)
     assert token.id is not None
     return ApiTokenCreated(
@@ -92,7 +90,7 @@ def list_api_tokens(
     session: SessionDep, principal: CurrentPrincipal, user: CurrentUser, page: PageDep
 ) -> Page[ApiTokenPublic]:
     stmt = select(ApiToken)
-    if principal.role in ("admin", "county", "town"):
+    if principal.role in SUPERVISOR_ROLES:
         stmt = stmt.where(principal.where_under(ApiToken.scope_code))
     else:
         stmt = stmt.where(ApiToken.created_by == user.id)

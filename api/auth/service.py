@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from api.auth.models import USERNAME_MAX_LENGTH, ApiToken, User
+from api.auth.models import SUPERVISOR_ROLES, USERNAME_MAX_LENGTH, ApiToken, User
 from api.auth.passwords import hash_password, issue_access_token, new_api_token, verify_password
 from api.auth.principal import Principal
 from api.auth.schemas import ApiTokenCreate, UserCreate
 from api.auth.throttle import begin_attempt, check_not_throttled, succeed
+from api.db import flush_unique
 from api.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from api.regions.models import Region
 from api.settings import Settings
@@ -60,23 +60,16 @@ def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> 
         allowed = CREATABLE_ROLES.get(by.role, frozenset())
         if data.role not in allowed:
             raise Forbidden(f"您的角色不能创建“{data.role}”角色的账号。")
-    if data.role == "admin":
-        scope = data.scope_code
-    else:
-        if not data.scope_code:
-            raise InvalidInput(
-                "除管理员外，每个账号都必须指定管辖范围（scope_code）。",
-                errors=[{"loc": ["body", "scope_code"], "msg": "必填项未填写"}],
-            )
-        scope = data.scope_code
-    if scope is not None:
+    scope = data.scope_code
+    if data.role == "admin" and scope is not None:
+        raise InvalidInput("管理员能看到全部数据，不设管辖范围（scope_code 应留空）。", loc=("body", "scope_code"))
+    if data.role != "admin":
+        if scope is None:
+            raise InvalidInput("除管理员外，每个账号都必须指定管辖范围（scope_code）。", loc=("body", "scope_code"))
         if by is not None:
             by.require_covers(scope)
         if session.get(Region, scope) is None:
-            raise InvalidInput(
-                f"区划代码 {scope} 不存在，请先创建该地区。",
-                errors=[{"loc": ["body", "scope_code"], "msg": "区划代码不存在"}],
-            )
+            raise InvalidInput(f"区划代码 {scope} 不存在，请先创建该地区。", loc=("body", "scope_code"))
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise Conflict(f"用户名“{data.username}”已被使用。")
     user = User(
@@ -87,12 +80,8 @@ def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> 
         scope_code=scope,
         password_hash=hash_password(data.password),
     )
-    session.add(user)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:  # a concurrent request took the name between check and insert
-        raise Conflict(f"用户名“{data.username}”已被使用。") from exc
+    if not flush_unique(session, lambda: session.add(user)):  # taken by a concurrent request since the check
+        raise Conflict(f"用户名“{data.username}”已被使用。")
     return user
 
 
@@ -102,7 +91,7 @@ def create_api_token(*, session: Session, data: ApiTokenCreate, by: Principal) -
     assert by.user.id is not None
     by.require_covers(data.scope_code)
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
-        raise InvalidInput("过期时间必须晚于现在。", errors=[{"loc": ["body", "expires_at"], "msg": "已经过去的时间"}])
+        raise InvalidInput("过期时间必须晚于现在。", loc=("body", "expires_at"))
     secret, digest = new_api_token()
     token = ApiToken(
         name=data.name, token_hash=digest, scope_code=data.scope_code, created_by=by.user.id, expires_at=data.expires_at
@@ -118,7 +107,7 @@ def revoke_api_token(*, session: Session, token_id: int, by: Principal) -> ApiTo
     token = session.get(ApiToken, token_id)
     if token is None or not (token.created_by == by.user.id or by.covers(token.scope_code)):
         raise NotFound("该令牌不存在。")
-    if by.role not in ("admin", "county", "town") and token.created_by != by.user.id:
+    if by.role not in SUPERVISOR_ROLES and token.created_by != by.user.id:
         raise Forbidden("只能撤销自己创建的令牌。")
     if token.revoked_at is None:
         token.revoked_at = datetime.now(UTC)

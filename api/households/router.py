@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
+from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
 from api.db import SessionDep
@@ -67,7 +68,7 @@ def import_households(
     principal: CurrentPrincipal,
     file: Annotated[UploadFile, File(description="表头：村代码、户编号、户主姓名、村民小组、住址、联系电话、标签")],
 ) -> ImportResult:
-    require_roles(principal, "admin", "county", "town", action="导入农户台账")
+    require_roles(principal, *SUPERVISOR_ROLES, action="导入农户台账")
     limit = request.app.state.settings.max_import_bytes
     data = file.file.read(limit + 1)  # a sync route: parsing and the database work run off the event loop
     if len(data) > limit:

@@ -7,18 +7,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.assignments.service import is_posted
+from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import Principal, phone_as_seen_by
-from api.db import utcnow
+from api.db import flush_unique, utcnow
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate
 from api.regions.service import require_village
 
-EDITOR_ROLES = ("admin", "county", "town", "secretary")
+EDITOR_ROLES = (*SUPERVISOR_ROLES, "secretary")
+# 户编号 is the ledger's key: clearing it would make the next import add the household again.
+_FIELD_LABELS = {"head_name": "户主姓名", "tags": "标签", "household_no": "户编号"}
 
 
 def _duplicate_number(village_code: str, household_no: str | None) -> Conflict:
@@ -40,12 +42,8 @@ def create_household(*, session: Session, data: HouseholdCreate, by: Principal, 
     require_village(session=session, code=data.village_code, by=by)
     _can_edit(session=session, by=by, village_code=data.village_code, today=today)
     household = Household(**data.model_dump())
-    session.add(household)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise _duplicate_number(data.village_code, data.household_no) from exc
+    if not flush_unique(session, lambda: session.add(household)):
+        raise _duplicate_number(data.village_code, data.household_no)
     return household
 
 
@@ -62,17 +60,18 @@ def update_household(
     household = get_household(session=session, household_id=household_id, by=by)
     _can_edit(session=session, by=by, village_code=household.village_code, today=today)
     changes = data.model_dump(exclude_unset=True)
-    if changes.get("head_name", "") is None or ("tags" in changes and changes["tags"] is None):
-        raise InvalidInput("户主姓名和标签不能清空。")
-    for field, value in changes.items():
-        setattr(household, field, value)
-    household.updated_at = utcnow()
-    session.add(household)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise _duplicate_number(household.village_code, household.household_no) from exc
+    for field in ("head_name", "tags", "household_no"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(f"{_FIELD_LABELS[field]}不能清空。", loc=("body", field))
+    village_code, number = household.village_code, changes.get("household_no", household.household_no)
+
+    def apply() -> None:
+        for field, value in changes.items():
+            setattr(household, field, value)
+        household.updated_at = utcnow()
+
+    if not flush_unique(session, apply):
+        raise _duplicate_number(village_code, number)
     return household
 
 

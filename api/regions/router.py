@@ -5,22 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlmodel import select
 
+from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
 from api.regions import service
 from api.regions.models import Region
 from api.regions.schemas import Level, RegionCreate, RegionPublic, RegionUpdate
-from api.validators import RegionCodeQuery
+from api.validators import RegionCodePath, RegionCodeQuery
 
 router = APIRouter(prefix="/regions", tags=["regions"])
-
-_EDITORS = ("admin", "county", "town")
 
 
 @router.post("", response_model=RegionPublic, status_code=status.HTTP_201_CREATED, summary="新建地区")
 def create_region(data: RegionCreate, session: SessionDep, principal: CurrentPrincipal) -> Region:
-    require_roles(principal, *_EDITORS, action="新建地区")
+    require_roles(principal, *SUPERVISOR_ROLES, action="新建地区")
     return service.create_region(session=session, data=data, by=principal)
 
 
@@ -42,11 +41,11 @@ def list_regions(
 
 
 @router.get("/{code}", response_model=RegionPublic, summary="一个地区")
-def get_region(code: str, session: SessionDep, principal: CurrentPrincipal) -> Region:
+def get_region(code: RegionCodePath, session: SessionDep, principal: CurrentPrincipal) -> Region:
     return service.get_region(session=session, code=code, by=principal)
 
 
 @router.patch("/{code}", response_model=RegionPublic, summary="修改地区（软弱涣散定级、整顿状态、一村一策等）")
-def update_region(code: str, data: RegionUpdate, session: SessionDep, principal: CurrentPrincipal) -> Region:
-    require_roles(principal, *_EDITORS, action="修改地区")
+def update_region(code: RegionCodePath, data: RegionUpdate, session: SessionDep, principal: CurrentPrincipal) -> Region:
+    require_roles(principal, *SUPERVISOR_ROLES, action="修改地区")
     return service.update_region(session=session, code=code, data=data, by=principal)

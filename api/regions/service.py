@@ -11,32 +11,32 @@ from api.regions import codes
 from api.regions.models import DEFAULT_RADIUS_M, Region
 from api.regions.schemas import RegionCreate, RegionUpdate
 
+
+def _invalid(field: str, detail: str) -> InvalidInput:
+    return InvalidInput(detail, loc=("body", field))
+
+
 _LEVEL_NAMES = {"county": "县", "town": "乡镇（街道）", "village": "村（社区）"}
-
-
-def _field_error(field: str, detail: str) -> InvalidInput:
-    return InvalidInput(detail, errors=[{"loc": ["body", field], "msg": detail}])
 
 
 def create_region(*, session: Session, data: RegionCreate, by: Principal | None) -> Region:
     """Add a place under the creator's scope; a town or village needs its parent to exist."""
     if by is not None:
-        by.require_covers(data.code, what="上级地区")
+        by.require_covers(data.code, what="要新建的地区所在的上级地区")
     actual_level = codes.level_of(data.code)
     if actual_level != data.level:
-        raise _field_error("level", f"区划代码 {data.code} 不是{_LEVEL_NAMES[data.level]}级代码。")
+        raise _invalid("level", f"区划代码 {data.code} 不是{_LEVEL_NAMES[data.level]}级代码。")
     implied_parent = codes.parent_of(data.code)
     if data.parent_code is not None and data.parent_code != implied_parent:
-        raise _field_error("parent_code", f"上级代码应为 {implied_parent}（由区划代码的前几位决定）。")
-    parent_code = implied_parent if data.level != "county" or data.parent_code else None
+        raise _invalid("parent_code", f"上级代码应为 {implied_parent}（由区划代码的前几位决定）。")
+    # A county's parent (the city) is usually not kept here; a town's or village's must be.
+    parent_code = data.parent_code if data.level == "county" else implied_parent
     if parent_code is not None and session.get(Region, parent_code) is None:
-        if data.level != "county":
-            raise _field_error("parent_code", f"上级地区 {parent_code} 不存在，请先创建它。")
-        parent_code = None
+        raise _invalid("parent_code", f"上级地区 {parent_code} 不存在，请先创建它。")
     if session.get(Region, data.code) is not None:
         raise Conflict(f"区划代码 {data.code} 已存在。")
     if data.level != "village" and (data.weak_lax or data.kind or data.weak_lax_reasons):
-        raise _field_error("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
+        raise _invalid("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
     region = Region(
         code=data.code,
         name=data.name,
@@ -69,10 +69,10 @@ def update_region(*, session: Session, code: str, data: RegionUpdate, by: Princi
     region = get_region(session=session, code=code, by=by)
     changes = data.model_dump(exclude_unset=True)
     if region.level != "village" and ({"weak_lax", "kind", "weak_lax_reasons"} & changes.keys()):
-        raise _field_error("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
+        raise _invalid("weak_lax", "软弱涣散、村/社区类型只适用于村（社区）。")
     for field, value in changes.items():
-        if value is None and field in ("name", "weak_lax", "rectification_status", "weak_lax_reasons"):
-            raise _field_error(field, "此项不能清空。")
+        if value is None and field in ("name", "weak_lax", "rectification_status", "weak_lax_reasons", "kind"):
+            raise _invalid(field, "此项不能清空。")
         setattr(region, field, value)
     region.updated_at = utcnow()
     session.add(region)
@@ -86,10 +86,10 @@ def require_village(*, session: Session, code: str, by: Principal | None) -> Reg
         by.require_covers(code, what="村")
     region = session.get(Region, code)
     if region is None:
-        raise InvalidInput(f"村代码 {code} 不存在。", errors=[{"loc": ["body", "village_code"], "msg": "村代码不存在"}])
+        raise InvalidInput(f"村代码 {code} 不存在。", loc=("body", "village_code"))
     if region.level != "village":
         raise InvalidInput(
             f"{code}（{region.name}）不是村（社区）级代码。",
-            errors=[{"loc": ["body", "village_code"], "msg": "不是村级代码"}],
+            loc=("body", "village_code"),
         )
     return region

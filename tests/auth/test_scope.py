@@ -469,3 +469,16 @@ def test_narrowing_inside_the_scope_gives_the_narrower_prefix(
 def test_widening_or_leaving_the_scope_is_not_found(role: str, scope: str | None, wanted: str):
     with pytest.raises(NotFound):
         _principal(role, scope).narrow(wanted)
+
+
+def test_an_admin_has_no_scope(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    body = {
+        "username": "scoped-admin",
+        "display_name": "某",
+        "role": "admin",
+        "scope_code": TOWN_A,
+        "password": "a-long-password",
+    }
+    body_problem = assert_problem(client.post("/api/v1/users", headers=county.headers("admin"), json=body), 422)
+    assert body_problem["errors"][0]["loc"] == ["body", "scope_code"]

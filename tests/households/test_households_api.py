@@ -175,3 +175,23 @@ def test_a_nul_character_in_text_is_refused(client: TestClient, session: Session
     response = client.post("/api/v1/households", headers=county.headers("county"), json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"][-1] == field
+
+
+def test_patching_to_a_taken_household_number_is_a_conflict(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    second = make_household(session, VILLAGE_A1, "0002", "李四")
+    response = client.patch(
+        f"/api/v1/households/{second.id}", headers=county.headers("county"), json={"household_no": "0001"}
+    )
+    assert response.status_code == 409, response.text
+    session.expire_all()
+    assert session.get(Household, second.id).household_no == "0002"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("field", ["household_no", "head_name", "tags"])
+def test_the_ledger_key_and_required_fields_cannot_be_cleared(client: TestClient, session: Session, field: str) -> None:
+    county = make_county(session)
+    household_id = county.households[VILLAGE_A1].id
+    response = client.patch(f"/api/v1/households/{household_id}", headers=county.headers("county"), json={field: None})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", field]

@@ -106,3 +106,21 @@ def test_list_filters_by_parent_and_level(client: TestClient, session: Session) 
     assert [v["code"] for v in villages] == ["520199100201", "520199100202"]
     towns = client.get("/api/v1/regions?level=town", headers=headers).json()["items"]
     assert {t["name"] for t in towns} == {"石门镇", "龙泉乡"}
+
+
+@pytest.mark.parametrize("code", ["%00", "1" * 5000, "abc"])
+def test_a_malformed_region_code_in_the_path_is_a_422_on_every_backend(
+    client: TestClient, session: Session, code: str
+) -> None:
+    county = make_county(session)
+    response = client.get(f"/api/v1/regions/{code}", headers=county.headers("county"))
+    assert response.status_code == 422
+    assert len(response.json()["detail"]) < 300
+
+
+def test_a_county_with_an_unknown_parent_is_refused_not_silently_detached(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    body = {"code": "520198000000", "name": "邻县", "level": "county", "parent_code": "520100000000"}
+    response = client.post("/api/v1/regions", headers=county.headers("admin"), json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "parent_code"]

@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', api.db.UTCDateTime(), nullable=False),
-    sa.CheckConstraint("role = 'admin' OR scope_code IS NOT NULL", name=op.f('ck_app_user_scope_required')),
+    sa.CheckConstraint("(role = 'admin') = (scope_code IS NULL)", name=op.f('ck_app_user_scope_by_role')),
     sa.CheckConstraint("role IN ('admin', 'county', 'town', 'secretary', 'inspector')", name=op.f('ck_app_user_role')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
