@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     database_url: str = ""
     media_url: str = ""
+    # How requests name the bucket on S3 storage: "auto" is path-style (``host/bucket/key``) on
+    # a custom endpoint, as MinIO and Ceph need, and the SDK's own choice on AWS. Aliyun OSS
+    # refuses path-style ("SecondLevelDomainForbidden") and needs "virtual" (``bucket.host/key``).
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     timezone: str = "Asia/Shanghai"
 
     secret_key: str = ""
