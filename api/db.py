@@ -9,13 +9,14 @@ rolls back when it raises, so services only ``flush``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, Column, DateTime, Dialect, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, Column, Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
 from api.settings import Settings
@@ -28,6 +29,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_SQLITE_BEGIN = "zoufang_sqlite_begin"
 metadata: MetaData = SQLModel.metadata
 
 
@@ -57,6 +60,9 @@ def make_engine(settings: Settings) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling is switched off so that the "begin" hook below
+        # decides how each transaction starts (and SAVEPOINTs work as documented).
+        dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -64,7 +70,25 @@ def make_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_SQLITE_BEGIN, 'DEFERRED')}")
+
     return engine
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The engine for requests that write.
+
+    On SQLite their transactions start with ``BEGIN IMMEDIATE``, taking the write lock up
+    front: a transaction that starts as a reader and later writes can fail at once with
+    "database is locked" when another writer got in between, whatever the busy timeout,
+    which under many concurrent phones would turn into 5xx answers. Writers queue instead.
+    PostgreSQL needs nothing of the kind.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -73,7 +97,9 @@ def get_session(request: Request) -> Iterator[Session]:
     Function-scoped (see ``SessionDep``) so the commit happens before the response is sent:
     a phone told "201" must be able to rely on the row being there.
     """
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    state = request.app.state
+    engine = state.engine if request.method in READ_METHODS else state.writer
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -117,3 +143,18 @@ def timestamp_column(*, nullable: bool = False, index: bool = False) -> Column[d
 def json_list_column() -> Column[list[str]]:
     """A JSON list column, empty by default."""
     return Column(JSON, nullable=False, default=list)
+
+
+def flush_unique(session: Session, change: Callable[[], object]) -> bool:
+    """Make ``change`` and flush it inside a savepoint; False when a unique key refuses it.
+
+    The change must happen inside the savepoint: starting one flushes what is pending, so a
+    change made before it would fail outside the savepoint and spoil the whole transaction.
+    """
+    try:
+        with session.begin_nested():
+            change()
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

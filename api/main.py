@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
 from api.auth.router import router as auth_router
-from api.db import make_engine
+from api.db import make_engine, writer_engine
 from api.errors import install_error_handlers
 from api.households.router import imports_router
 from api.households.router import router as households_router
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.writer = writer_engine(engine)
     app.state.photos = photos
     app.state.metrics = Metrics()
 

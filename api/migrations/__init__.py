@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(HERE))
-    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["engine"] = engine
     return config
 
