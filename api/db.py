@@ -31,6 +31,7 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SQLITE_BEGIN = "zoufang_sqlite_begin"
+_ON_ROLLBACK = "zoufang_on_rollback"
 metadata: MetaData = SQLModel.metadata
 
 
@@ -105,6 +106,8 @@ def get_session(request: Request) -> Iterator[Session]:
             session.commit()
         except BaseException:
             session.rollback()
+            for undo in session.info.pop(_ON_ROLLBACK, []):
+                undo()
             raise
 
 
@@ -143,6 +146,12 @@ def timestamp_column(*, nullable: bool = False, index: bool = False) -> Column[d
 def json_list_column() -> Column[list[str]]:
     """A JSON list column, empty by default."""
     return Column(JSON, nullable=False, default=list)
+
+
+def on_rollback(session: Session, undo: Callable[[], object]) -> None:
+    """Run ``undo`` if the request's transaction rolls back: for work outside the database,
+    such as photo files written before the row that names them."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(undo)
 
 
 def flush_unique(session: Session, change: Callable[[], object]) -> bool:

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
 from api.auth.router import router as auth_router
+from api.checkins.router import router as checkins_router
 from api.db import make_engine, writer_engine
 from api.errors import install_error_handlers
 from api.households.router import imports_router
@@ -20,19 +21,36 @@ from api.households.router import router as households_router
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
 from api.ops.router import router as ops_router
+from api.photos.router import router as photos_router
 from api.photos.storage import open_photo_store
 from api.regions.router import router as regions_router
+from api.requests.router import router as requests_router
 from api.settings import Settings, get_settings
+from api.visits.router import router as visits_router
+from api.visits.sync import router as sync_router
 
 API_PREFIX = "/api/v1"
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 SWAGGER_UI_DIR = Path(__file__).resolve().parent / "ops" / "vendor" / "swagger-ui"
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
+MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and the other fields around an uploaded file
 
 
 def _api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for part in (auth_router, regions_router, households_router, imports_router, assignments_router):
+    parts = (
+        auth_router,
+        regions_router,
+        households_router,
+        imports_router,
+        assignments_router,
+        photos_router,
+        visits_router,
+        checkins_router,
+        sync_router,
+        requests_router,
+    )
+    for part in parts:
         router.include_router(part)
     return router
 
@@ -108,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def body_limit(path: str) -> int:
         if path.startswith(f"{API_PREFIX}/imports/"):
             return settings.max_import_bytes
+        if path == f"{API_PREFIX}/photos":
+            return settings.max_photo_bytes + MULTIPART_OVERHEAD
         return DEFAULT_BODY_LIMIT
 
     app.add_middleware(BodySizeLimit, limit_for=body_limit)

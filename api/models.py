@@ -5,7 +5,25 @@ Alembic and the migration drift test load this one module rather than each domai
 
 from api.assignments.models import Assignment
 from api.auth.models import ApiToken, LoginFailure, User
+from api.checkins.models import Checkin
+from api.flags.models import Flag
 from api.households.models import Household
+from api.photos.models import Photo
 from api.regions.models import Region
+from api.requests.models import VillagerRequest
+from api.visits.models import Visit, VisitPhoto
 
-__all__ = ["ApiToken", "Assignment", "Household", "LoginFailure", "Region", "User"]
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "Checkin",
+    "Flag",
+    "Household",
+    "LoginFailure",
+    "Photo",
+    "Region",
+    "User",
+    "VillagerRequest",
+    "Visit",
+    "VisitPhoto",
+]

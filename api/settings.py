@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     login_failure_window_s: int = Field(default=15 * 60, ge=1)
 
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_photo_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    max_photo_pixels: int = Field(default=50_000_000, ge=1)
+    keep_original_photos: bool = False
+    max_sync_items: int = Field(default=500, ge=1)
+
+    # Evidence checks on arriving records (flags a supervisor looks at).
+    future_tolerance_s: int = Field(default=10 * 60, ge=0)
+    pace_min_interval_s: int = Field(default=5 * 60, ge=0)
+    pace_max_speed_kmh: float = Field(default=60.0, gt=0)
+    duplicate_photo_max_distance: int = Field(default=6, ge=0, le=64)
+    photo_time_max_skew_h: float = Field(default=12.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 
     @property

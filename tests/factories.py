@@ -112,3 +112,34 @@ def make_county(session: Session) -> County:
         VILLAGE_B1: make_household(session, VILLAGE_B1, "0001", "张伟", group_name="第二村民小组"),
     }
     return county
+
+
+def jpeg(seed: int = 1, size: tuple[int, int] = (96, 64), taken_at: str | None = None) -> bytes:
+    """A small photo-like JPEG (a pattern that differs by ``seed``), with an EXIF time if given."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    picture = Image.new("RGB", size)
+    picture.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(size[0] * size[1])])
+    picture = picture.resize((size[0] // 8, size[1] // 8)).resize(size)  # blocks, so the dHash is stable
+    exif = Image.Exif()
+    if taken_at:
+        exif.get_ifd(0x8769)[0x9003] = taken_at  # DateTimeOriginal, "YYYY:MM:DD HH:MM:SS"
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def upload_photo(client: Any, headers: dict[str, str], data: bytes) -> str:
+    """Upload a photo as the phone does; return its id."""
+    import uuid
+
+    photo_id = str(uuid.uuid4())
+    response = client.post(
+        "/api/v1/photos", data={"id": photo_id}, files={"file": ("p.jpg", data, "image/jpeg")}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return photo_id

@@ -59,3 +59,16 @@ def is_posted(*, session: Session, user_id: int, village_code: str, day: dt.date
         )
     ).first()
     return found is not None
+
+
+def postings_of(*, session: Session, user_id: int) -> list[Assignment]:
+    """All of a user's assignments, for checking many records against them at once."""
+    return list(session.exec(select(Assignment).where(Assignment.user_id == user_id)))
+
+
+def posted_on(postings: list[Assignment], *, village_code: str, day: dt.date) -> bool:
+    """Whether one of ``postings`` puts its user in the village on ``day``."""
+    return any(
+        p.village_code == village_code and p.start_date <= day and (p.end_date is None or day <= p.end_date)
+        for p in postings
+    )

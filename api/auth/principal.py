@@ -60,11 +60,11 @@ class Principal:
         if not self.covers(code):
             raise NotFound(f"{what}不存在，或不在您的管辖范围内。")
 
-    def where_under(self, column: Any) -> ColumnElement[bool]:
-        """SQL condition restricting ``column`` (a division code) to this principal's scope."""
-        if not self.scope_prefix:
-            return true()
-        return codes.under(column, self.scope_prefix)
+    def where_under(self, column: Any, scope: str | None = None) -> ColumnElement[bool]:
+        """SQL condition restricting ``column`` (a division code) to this principal's scope,
+        or to the narrower ``scope`` a request asked for (``?scope=``)."""
+        prefix = self.narrow(scope)
+        return codes.under(column, prefix) if prefix else true()
 
     def narrow(self, scope: str | None) -> str:
         """The prefix for a ``?scope=`` parameter, which may only narrow the principal's scope."""

@@ -1,0 +1,114 @@
+"""Recording daily check-ins (驻村签到), exactly once, with the off-site check on arrival."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.assignments.service import posted_on, postings_of
+from api.auth.principal import Principal
+from api.checkins.models import Checkin
+from api.checkins.schemas import CheckinIn
+from api.errors import AppError, Forbidden
+from api.evidence import checks
+from api.evidence.checks import Fix, VillagePoint
+from api.flags.service import Finding, raise_flags
+from api.photos.models import Photo
+from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in
+from api.regions.models import Region
+from api.settings import Settings
+from api.visits.service import WRITER_ROLES
+
+
+def record_checkins(
+    *, session: Session, by: Principal, items: Sequence[CheckinIn], settings: Settings, now: datetime
+) -> list[Outcome]:
+    """Judge and store a batch of check-ins; one outcome per item, in order."""
+    if by.role not in WRITER_ROLES or by.user is None or by.user.id is None:
+        return [Outcome(str(item.id), "rejected", Forbidden("您的角色不能签到。")) for item in items]
+    user_id = by.user.id
+    villages = {r.code: r for r in select_in(session, Region, Region.code, {i.village_code for i in items})}
+    photos = {p.id: p for p in select_in(session, Photo, Photo.id, {str(i.photo_id) for i in items if i.photo_id})}
+    ids = {str(i.id) for i in items}
+    stored = dict(session.exec(select(Checkin.id, Checkin.content_hash).where(col(Checkin.id).in_(ids))).all())
+    postings = postings_of(session=session, user_id=user_id) if by.role == "secretary" else []
+
+    outcomes: list[Outcome] = []
+    accepted: dict[str, tuple[CheckinIn, str, Finding | None]] = {}
+    for item in items:
+        checkin_id, digest = str(item.id), content_hash(item)
+        if checkin_id in stored or checkin_id in accepted:
+            outcomes.append(resend_outcome(checkin_id, stored.get(checkin_id) or accepted[checkin_id][1], digest))
+            continue
+        try:
+            village = _judge(item, villages, photos, postings, by=by, now=now, settings=settings)
+        except AppError as exc:
+            outcomes.append(Outcome(checkin_id, "rejected", exc))
+            continue
+        fix = Fix(checkin_id, user_id, village.code, item.at, item.lat, item.lon, item.accuracy_m)
+        point = VillagePoint(village.code, village.name, village.lat, village.lon, village.radius_m)
+        accepted[checkin_id] = (item, digest, checks.off_site(fix, point, what="签到"))
+        outcomes.append(Outcome(checkin_id, "created"))
+
+    inserted = insert_new(
+        session, Checkin, [_row(item, user_id, digest, now, finding) for item, digest, finding in accepted.values()]
+    )
+    lost = set(accepted) - inserted
+    if lost:
+        winners = dict(session.exec(select(Checkin.id, Checkin.content_hash).where(col(Checkin.id).in_(lost))).all())
+        outcomes = [resend_outcome(o.id, winners[o.id], accepted[o.id][1]) if o.id in lost else o for o in outcomes]
+    findings = [finding for cid in inserted if (finding := accepted[cid][2]) is not None]
+    raise_flags(session=session, findings=findings, now=now)
+    for outcome in outcomes:
+        if outcome.status == "created" and (finding := accepted[outcome.id][2]) is not None:
+            outcome.checks = [finding.kind]
+    return outcomes
+
+
+def _judge(
+    item: CheckinIn,
+    villages: dict[str, Region],
+    photos: dict[str, Photo],
+    postings: list[Any],
+    *,
+    by: Principal,
+    now: datetime,
+    settings: Settings,
+) -> Region:
+    if item.at > now + timedelta(seconds=settings.future_tolerance_s):
+        raise RecordRejected("签到时间比服务器时间晚了 10 分钟以上，请检查手机的日期和时间。", code="future_time")
+    village = villages.get(item.village_code)
+    if village is None or village.level != "village" or not by.covers(item.village_code):
+        raise RecordRejected(
+            f"村 {item.village_code} 不存在，或不在您的管辖范围内。", code="unknown_village", status=404
+        )
+    if by.role == "secretary":
+        day = item.at.astimezone(settings.tz).date()
+        if not posted_on(postings, village_code=village.code, day=day):
+            raise RecordRejected(f"{day} 您没有派驻在{village.name}，不能在该村签到。", code="not_posted", status=403)
+    if item.photo_id is not None:
+        photo = photos.get(str(item.photo_id))
+        if photo is None:
+            raise RecordRejected("照片还没有上传，请先上传照片再签到。", code="missing_photo")
+        if by.user is not None and photo.user_id != by.user.id:
+            raise RecordRejected("只能使用自己上传的照片。", code="photo_not_yours", status=403)
+    return village
+
+
+def _row(item: CheckinIn, user_id: int, digest: str, now: datetime, finding: Finding | None) -> dict[str, Any]:
+    return {
+        "id": str(item.id),
+        "user_id": user_id,
+        "village_code": item.village_code,
+        "at": item.at,
+        "received_at": now,
+        "lat": item.lat,
+        "lon": item.lon,
+        "accuracy_m": item.accuracy_m,
+        "photo_id": str(item.photo_id) if item.photo_id else None,
+        "content_hash": digest,
+        "checks": [finding.kind] if finding else [],
+    }

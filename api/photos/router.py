@@ -1,0 +1,77 @@
+"""``/photos``: upload once, then serve the display image and the thumbnail."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from api.auth.principal import CurrentPrincipal, CurrentUser
+from api.db import SessionDep, utcnow
+from api.errors import InvalidInput, PayloadTooLarge
+from api.photos import service
+from api.photos.imaging import ImageRejected, TooManyPixels
+from api.photos.models import Photo
+from api.photos.schemas import PhotoPublic
+from api.photos.storage import PhotoStore
+
+router = APIRouter(prefix="/photos", tags=["field records"])
+
+_IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
+
+
+def _public(photo: Photo) -> PhotoPublic:
+    return PhotoPublic.model_validate(photo.model_dump())
+
+
+@router.post(
+    "",
+    response_model=PhotoPublic,
+    status_code=201,
+    summary="上传照片（JPEG、PNG、WebP、HEIC）；同一编号重复上传同一张照片返回 200",
+    responses={200: {"model": PhotoPublic, "description": "同一张照片已上传过，未作改动"}},
+)
+def upload_photo(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="照片文件")],
+    id: Annotated[uuid.UUID, Form(description="手机生成的照片编号（UUID）")],
+) -> PhotoPublic:
+    settings = request.app.state.settings
+    limit = settings.max_photo_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"照片超过了 {limit // (1024 * 1024)} MB 的上限，请压缩后再上传。")
+    store: PhotoStore = request.app.state.photos
+    try:
+        photo, created = service.ingest_photo(
+            session=session, store=store, settings=settings, user=user, photo_id=str(id), data=data, now=utcnow()
+        )
+    except TooManyPixels as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except ImageRejected as exc:
+        raise InvalidInput(str(exc), loc=("body", "file")) from exc
+    if not created:
+        response.status_code = 200
+    return _public(photo)
+
+
+def _file(request: Request, key: str) -> Response:
+    store: PhotoStore = request.app.state.photos
+    return Response(store.get(key), media_type="image/jpeg", headers=_IMMUTABLE)
+
+
+@router.get("/{photo_id}", response_class=Response, summary="照片（长边 1600 像素，已去除元数据）")
+def get_photo(photo_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    photo = service.visible_photo(session=session, photo_id=str(photo_id), by=principal)
+    return _file(request, photo.display_key)
+
+
+@router.get("/{photo_id}/thumb", response_class=Response, summary="缩略图（长边 320 像素）")
+def get_thumb(photo_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    photo = service.visible_photo(session=session, photo_id=str(photo_id), by=principal)
+    return _file(request, photo.thumb_key)

@@ -1,0 +1,93 @@
+"""What every record made on a phone shares: a client UUID and exactly-once arrival.
+
+A phone may send the same record many times (a lost answer, a retry, a sync started twice).
+The database decides which send is first — ``INSERT … ON CONFLICT DO NOTHING`` on the
+phone's id — and every later send is compared by a digest of its content: the same content
+is a success that changes nothing, different content under a used id is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel, col, select
+
+from api.errors import AppError
+
+
+def content_hash(record: BaseModel) -> str:
+    """A digest of a record's content, the same however the phone ordered or spaced its JSON."""
+    canonical = json.dumps(record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def insert_new(session: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]], *, key: str = "id") -> set[Any]:
+    """Insert the rows whose ``key`` is not taken yet; return the keys actually inserted.
+
+    Rows whose key exists already (or repeats within ``rows``) are skipped by the database
+    itself, so concurrent sends of one record make exactly one row on SQLite and PostgreSQL.
+    """
+    if not rows:
+        return set()
+    table = model.__table__  # type: ignore[attr-defined]
+    make_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+    return set(session.execute(stmt, list(rows)).scalars().all())
+
+
+class RecordRejected(AppError):
+    """A record the server will not keep as sent; ``code`` is a short reason a phone acts on."""
+
+    status = 422
+    type_ = "record-rejected"
+    title = "记录未被接受"
+
+    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        if status is not None:
+            self.status = status  # type: ignore[misc]
+
+
+class RecordConflict(AppError):
+    status = 409
+    type_ = "record-conflict"
+    title = "记录编号已被使用"
+
+
+@dataclass
+class Outcome:
+    """What became of one record of a batch."""
+
+    id: str
+    status: str  # created | unchanged | conflict | rejected
+    error: AppError | None = None
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def code(self) -> str | None:
+        """A short reason a phone can act on, such as ``missing_photo``."""
+        return self.error.code if isinstance(self.error, RecordRejected) else None
+
+
+def resend_outcome(record_id: str, stored_hash: str, digest: str) -> Outcome:
+    """The outcome of a record whose id is already stored: the same content, or a conflict."""
+    if stored_hash == digest:
+        return Outcome(record_id, "unchanged")
+    return Outcome(record_id, "conflict", RecordConflict(f"编号 {record_id} 已用于另一条内容不同的记录。"))
+
+
+def select_in(session: Session, model: Any, column: Any, keys: set[Any]) -> list[Any]:
+    """Rows of ``model`` whose ``column`` is one of ``keys``, in chunks the databases accept."""
+    found: list[Any] = []
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        found += list(session.exec(select(model).where(col(column).in_(ordered[start : start + 500]))))
+    return found

@@ -1,0 +1,79 @@
+"""``/visits``: one visit at a time (the outbox uses ``/sync`` for many)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import col, select
+
+from api.auth.principal import CurrentPrincipal
+from api.db import SessionDep, utcnow
+from api.errors import NotFound
+from api.pagination import Page, PageDep, paginate
+from api.records import Outcome
+from api.validators import RegionCodeQuery, RowIdQuery
+from api.visits import service
+from api.visits.models import Visit
+from api.visits.schemas import VisitIn, VisitPublic
+
+router = APIRouter(prefix="/visits", tags=["field records"])
+
+
+def raise_unless_kept(outcome: Outcome) -> None:
+    """A single record's outcome as HTTP: a refusal or conflict becomes its problem response."""
+    if outcome.error is not None:
+        raise outcome.error
+
+
+@router.post(
+    "",
+    response_model=VisitPublic,
+    status_code=201,
+    summary="记录一次走访；同一编号、同样内容重复提交返回 200",
+    responses={200: {"model": VisitPublic, "description": "已记录过，未作改动"}},
+)
+def create_visit(
+    data: VisitIn, request: Request, response: Response, session: SessionDep, principal: CurrentPrincipal
+) -> VisitPublic:
+    [outcome] = service.record_visits(
+        session=session, by=principal, items=[data], settings=request.app.state.settings, now=utcnow()
+    )
+    raise_unless_kept(outcome)
+    if outcome.status == "unchanged":
+        response.status_code = 200
+    return service.visit_public(session, [outcome.id])[outcome.id]
+
+
+@router.get("", response_model=Page[VisitPublic], summary="管辖范围内的走访记录")
+def list_visits(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    village_code: RegionCodeQuery = None,
+    user_id: RowIdQuery = None,
+    since: Annotated[datetime | None, Query(description="走访时间不早于（RFC 3339）")] = None,
+    until: Annotated[datetime | None, Query(description="走访时间早于（RFC 3339）")] = None,
+) -> Page[VisitPublic]:
+    stmt = select(Visit).where(principal.where_under(Visit.village_code))
+    if village_code:
+        principal.require_covers(village_code, what="村")
+        stmt = stmt.where(Visit.village_code == village_code)
+    if user_id is not None:
+        stmt = stmt.where(Visit.user_id == user_id)
+    if since is not None:
+        stmt = stmt.where(col(Visit.started_at) >= since)
+    if until is not None:
+        stmt = stmt.where(col(Visit.started_at) < until)
+    rows, cursor = paginate(session, stmt, Visit.id, page)
+    shown = service.visit_public(session, [v.id for v in rows])
+    return Page(items=[shown[v.id] for v in rows], next_cursor=cursor)
+
+
+@router.get("/{visit_id}", response_model=VisitPublic, summary="一条走访记录")
+def get_visit(visit_id: str, session: SessionDep, principal: CurrentPrincipal) -> VisitPublic:
+    visit = session.get(Visit, visit_id)
+    if visit is None or not principal.covers(visit.village_code):
+        raise NotFound("该走访记录不存在，或不在您的管辖范围内。")
+    return service.visit_public(session, [visit_id])[visit_id]

@@ -1,0 +1,302 @@
+"""Recording visits: exactly once, only where the writer may, with evidence checks on arrival.
+
+Written for batches (a phone's outbox arrives through ``/sync`` 50–500 records at a time):
+everything a batch needs is loaded in a handful of queries, each record is judged on its own
+— one bad record never sinks the others — and the accepted ones are written together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, case, update
+from sqlmodel import Session, col, select
+
+from api.assignments.service import posted_on, postings_of
+from api.auth.models import SUPERVISOR_ROLES
+from api.auth.principal import Principal
+from api.errors import AppError, Forbidden
+from api.evidence import checks
+from api.evidence.checks import Fix, VillagePoint
+from api.evidence.loaders import nearby_visits, photo_matches
+from api.flags.service import Finding, raise_flags
+from api.households.models import Household
+from api.photos.models import Photo
+from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in
+from api.regions.models import Region
+from api.requests.models import VillagerRequest
+from api.settings import Settings
+from api.visits.models import Visit, VisitPhoto
+from api.visits.schemas import RequestOut, VisitIn, VisitPublic
+
+WRITER_ROLES = (*SUPERVISOR_ROLES, "secretary")
+
+
+@dataclass
+class _Batch:
+    """What the records of one batch refer to, loaded once."""
+
+    households: dict[int, Household]
+    villages: dict[str, Region]
+    photos: dict[str, Photo]
+    stored: dict[str, str]  # visit id → content hash
+    taken_request_ids: set[str]
+    postings: list[Any]
+
+
+def record_visits(
+    *, session: Session, by: Principal, items: Sequence[VisitIn], settings: Settings, now: datetime
+) -> list[Outcome]:
+    """Judge and store a batch of visits; one outcome per item, in order."""
+    if by.role not in WRITER_ROLES or by.user is None or by.user.id is None:
+        refusal = Forbidden("您的角色不能记录走访。")
+        return [Outcome(str(item.id), "rejected", refusal) for item in items]
+    user_id = by.user.id
+    batch = _load(session, items, user_id=user_id, secretary=by.role == "secretary")
+
+    outcomes: list[Outcome] = []
+    accepted: dict[str, tuple[VisitIn, Region, str]] = {}
+    requests_seen: set[str] = set()
+    for item in items:
+        visit_id, digest = str(item.id), content_hash(item)
+        if visit_id in batch.stored or visit_id in accepted:
+            known = batch.stored.get(visit_id) or accepted[visit_id][2]
+            outcomes.append(resend_outcome(visit_id, known, digest))
+            continue
+        try:
+            village = _judge(item, batch, by=by, now=now, settings=settings, requests_seen=requests_seen)
+        except AppError as exc:
+            outcomes.append(Outcome(visit_id, "rejected", exc))
+            continue
+        requests_seen.update(str(r.id) for r in item.requests)
+        accepted[visit_id] = (item, village, digest)
+        outcomes.append(Outcome(visit_id, "created"))
+
+    findings = _evidence(session, accepted, batch, user_id=user_id, settings=settings)
+    rows = [
+        _row(item, village.code, user_id=user_id, digest=digest, now=now, checks=[f.kind for f in findings[vid]])
+        for vid, (item, village, digest) in accepted.items()
+    ]
+    inserted = insert_new(session, Visit, rows)
+    lost = set(accepted) - inserted
+    if lost:  # sent concurrently by another request that got there first
+        winners = dict(session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_(lost))).all())
+        outcomes = [resend_outcome(o.id, winners[o.id], accepted[o.id][2]) if o.id in lost else o for o in outcomes]
+    created = {vid: accepted[vid] for vid in inserted}
+    _write_parts(session, created, now=now)
+    _count_home_visits(session, [item for item, _, _ in created.values()])
+    raise_flags(session=session, findings=[f for vid in created for f in findings[vid]], now=now)
+    for outcome in outcomes:
+        if outcome.status == "created":
+            outcome.checks = [f.kind for f in findings[outcome.id]]
+    return outcomes
+
+
+def _load(session: Session, items: Sequence[VisitIn], *, user_id: int, secretary: bool) -> _Batch:
+    household_ids = {item.household_id for item in items if item.household_id is not None}
+    households = {h.id: h for h in select_in(session, Household, Household.id, household_ids)}
+    codes = {item.village_code for item in items if item.village_code} | {h.village_code for h in households.values()}
+    photo_ids = {str(p) for item in items for p in [*item.photo_ids, item.signature_photo_id] if p}
+    request_ids = {str(r.id) for item in items for r in item.requests}
+    visit_ids = {str(item.id) for item in items}
+    return _Batch(
+        households={h.id: h for h in households.values() if h.id is not None},
+        villages={r.code: r for r in select_in(session, Region, Region.code, codes)},
+        photos={p.id: p for p in select_in(session, Photo, Photo.id, photo_ids)},
+        stored=dict(session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_(visit_ids))).all()),
+        taken_request_ids=set(
+            session.exec(select(VillagerRequest.id).where(col(VillagerRequest.id).in_(request_ids))).all()
+        ),
+        postings=postings_of(session=session, user_id=user_id) if secretary else [],
+    )
+
+
+def _judge(
+    item: VisitIn, batch: _Batch, *, by: Principal, now: datetime, settings: Settings, requests_seen: set[str]
+) -> Region:
+    """The village the visit belongs to, or the reason it cannot be kept."""
+    if item.started_at > now + timedelta(seconds=settings.future_tolerance_s):
+        raise RecordRejected("记录的时间比服务器时间晚了 10 分钟以上，请检查手机的日期和时间。", code="future_time")
+    household = batch.households.get(item.household_id) if item.household_id is not None else None
+    if item.household_id is not None and (household is None or not by.covers(household.village_code)):
+        raise RecordRejected("该农户不存在，或不在您的管辖范围内。", code="unknown_household", status=404)
+    if item.kind == "home_visit" and household is None:
+        raise RecordRejected("入户走访必须选择农户（household_id）。", code="household_required")
+    village_code = household.village_code if household else item.village_code
+    if village_code is None:
+        raise RecordRejected("请注明是哪个村的工作（village_code）。", code="village_required")
+    if household is not None and item.village_code and item.village_code != household.village_code:
+        raise RecordRejected("所选农户不属于所填的村。", code="household_not_in_village")
+    village = batch.villages.get(village_code)
+    if village is None or village.level != "village" or not by.covers(village_code):
+        raise RecordRejected(f"村 {village_code} 不存在，或不在您的管辖范围内。", code="unknown_village", status=404)
+    if by.role == "secretary":
+        day = item.started_at.astimezone(settings.tz).date()
+        if not posted_on(batch.postings, village_code=village_code, day=day):
+            raise RecordRejected(
+                f"{day} 您没有派驻在{village.name}，不能记录该村的工作。", code="not_posted", status=403
+            )
+    for photo_id in [*item.photo_ids, *([item.signature_photo_id] if item.signature_photo_id else [])]:
+        photo = batch.photos.get(str(photo_id))
+        if photo is None:
+            raise RecordRejected("照片还没有上传，请先上传照片再提交这条记录。", code="missing_photo")
+        if by.user is not None and photo.user_id != by.user.id:
+            raise RecordRejected("只能使用自己上传的照片。", code="photo_not_yours", status=403)
+    request_ids = [str(r.id) for r in item.requests]
+    if len(set(request_ids)) != len(request_ids) or (batch.taken_request_ids | requests_seen) & set(request_ids):
+        raise RecordRejected("诉求编号已被另一条记录使用。", code="request_id_taken", status=409)
+    return village
+
+
+def _evidence(
+    session: Session,
+    accepted: dict[str, tuple[VisitIn, Region, str]],
+    batch: _Batch,
+    *,
+    user_id: int,
+    settings: Settings,
+) -> dict[str, list[Finding]]:
+    fixes = {vid: _fix(item, village.code, user_id) for vid, (item, village, _) in accepted.items()}
+    around = [
+        f
+        for f in nearby_visits(session=session, user_id=user_id, fixes=list(fixes.values()))
+        if f.record_id not in fixes
+    ]
+    matches = photo_matches(
+        session=session,
+        new_visits={
+            vid: (village.code, [str(p) for p in item.photo_ids]) for vid, (item, village, _) in accepted.items()
+        },
+        photos=batch.photos,
+        max_distance=settings.duplicate_photo_max_distance,
+    )
+    found: dict[str, list[Finding]] = {}
+    for vid, (item, village, _) in accepted.items():
+        fix = fixes[vid]
+        point = VillagePoint(village.code, village.name, village.lat, village.lon, village.radius_m)
+        taken = [(str(p), t) for p in item.photo_ids if (t := batch.photos[str(p)].taken_at) is not None]
+        results = [
+            checks.off_site(fix, point, what="走访"),
+            checks.implausible_pace(
+                fix,
+                [*around, *(f for other, f in fixes.items() if other != vid)],
+                min_interval_s=settings.pace_min_interval_s,
+                max_speed_kmh=settings.pace_max_speed_kmh,
+            ),
+            checks.duplicate_photo(fix, matches[vid], max_distance=settings.duplicate_photo_max_distance),
+            checks.photo_time_mismatch(fix, taken, max_skew_h=settings.photo_time_max_skew_h),
+        ]
+        found[vid] = [r for r in results if r is not None]
+    return found
+
+
+def _fix(item: VisitIn, village_code: str, user_id: int) -> Fix:
+    return Fix(
+        record_id=str(item.id),
+        user_id=user_id,
+        village_code=village_code,
+        at=item.started_at,
+        lat=item.lat,
+        lon=item.lon,
+        accuracy_m=item.accuracy_m,
+        household_id=item.household_id,
+    )
+
+
+def _row(
+    item: VisitIn, village_code: str, *, user_id: int, digest: str, now: datetime, checks: list[str]
+) -> dict[str, Any]:
+    return {
+        "id": str(item.id),
+        "user_id": user_id,
+        "village_code": village_code,
+        "household_id": item.household_id,
+        "kind": item.kind,
+        "started_at": item.started_at,
+        "received_at": now,
+        "lat": item.lat,
+        "lon": item.lon,
+        "accuracy_m": item.accuracy_m,
+        "notes": item.notes,
+        "signature_photo_id": str(item.signature_photo_id) if item.signature_photo_id else None,
+        "content_hash": digest,
+        "checks": checks,
+    }
+
+
+def _write_parts(session: Session, created: dict[str, tuple[VisitIn, Region, str]], *, now: datetime) -> None:
+    """Photos and villagers' requests of the visits that were just created."""
+    links = [
+        {"visit_id": vid, "photo_id": str(p), "position": i}
+        for vid, (item, _, _) in created.items()
+        for i, p in enumerate(dict.fromkeys(item.photo_ids))
+    ]
+    requests = [
+        {
+            "id": str(r.id),
+            "visit_id": vid,
+            "village_code": village.code,
+            "household_id": item.household_id,
+            "category": r.category,
+            "text": r.text,
+            "status": "open",
+            "position": position,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for vid, (item, village, _) in created.items()
+        for position, r in enumerate(item.requests)
+    ]
+    if links:
+        session.execute(VisitPhoto.__table__.insert(), links)  # type: ignore[attr-defined]
+    if requests:
+        session.execute(VillagerRequest.__table__.insert(), requests)  # type: ignore[attr-defined]
+
+
+def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
+    """Keep households' visit count and last visit exact, however late or out of order visits come.
+
+    Only visits that were just inserted are counted, so a resend never counts twice, and the
+    last visit only ever moves forward.
+    """
+    per_household: dict[int, list[datetime]] = defaultdict(list)
+    for item in visits:
+        if item.kind == "home_visit" and item.household_id is not None:
+            per_household[item.household_id].append(item.started_at)
+    if not per_household:
+        return
+    latest = bindparam("latest", type_=Household.__table__.c.last_visit_at.type)  # type: ignore[attr-defined]
+    last = col(Household.last_visit_at)
+    stmt = (
+        update(Household)
+        .where(col(Household.id) == bindparam("household"))
+        .values(
+            visit_count=col(Household.visit_count) + bindparam("added"),
+            last_visit_at=case((last.is_(None) | (last < latest), latest), else_=last),
+        )
+    )
+    params = [{"household": hid, "added": len(times), "latest": max(times)} for hid, times in per_household.items()]
+    session.connection().execute(stmt, params)
+
+
+def visit_public(session: Session, visit_ids: Sequence[str]) -> dict[str, VisitPublic]:
+    """Visits as the API shows them, with their photos and requests (three queries in all)."""
+    visits = select_in(session, Visit, Visit.id, set(visit_ids))
+    photos: dict[str, list[str]] = defaultdict(list)
+    for link in sorted(
+        select_in(session, VisitPhoto, VisitPhoto.visit_id, set(visit_ids)), key=lambda link: link.position
+    ):
+        photos[link.visit_id].append(link.photo_id)
+    requests: dict[str, list[RequestOut]] = defaultdict(list)
+    for r in sorted(
+        select_in(session, VillagerRequest, VillagerRequest.visit_id, set(visit_ids)), key=lambda r: r.position
+    ):
+        requests[r.visit_id].append(RequestOut(id=r.id, category=r.category, text=r.text))
+    return {
+        v.id: VisitPublic.model_validate({**v.model_dump(), "photo_ids": photos[v.id], "requests": requests[v.id]})
+        for v in visits
+    }

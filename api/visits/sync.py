@@ -1,0 +1,90 @@
+"""``POST /sync``: a phone's whole outbox in one request, one result per record, in order.
+
+Records are validated one by one (a malformed record is rejected on its own instead of
+failing the request), then stored in batches.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from api.auth.principal import CurrentPrincipal
+from api.checkins.schemas import CheckinIn
+from api.checkins.service import record_checkins
+from api.db import SessionDep, utcnow
+from api.errors import PayloadTooLarge
+from api.records import Outcome
+from api.visits.schemas import VisitIn
+from api.visits.service import record_visits
+
+router = APIRouter(tags=["field records"])
+
+
+class SyncIn(BaseModel):
+    visits: list[dict[str, Any]] = Field(default_factory=list)
+    checkins: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SyncResult(BaseModel):
+    id: str
+    kind: Literal["visit", "checkin"]
+    status: Literal["created", "unchanged", "conflict", "rejected"]
+    detail: str | None = None
+    code: str | None = None
+    checks: list[str] = Field(default_factory=list)
+
+
+class SyncOut(BaseModel):
+    results: list[SyncResult]
+
+
+def _parse(raw: list[dict[str, Any]], adapter: TypeAdapter[Any]) -> tuple[list[Any], dict[int, SyncResult]]:
+    """Items that validate, and a rejection for each position that does not."""
+    parsed, refused = [], {}
+    for position, item in enumerate(raw):
+        try:
+            parsed.append(adapter.validate_python(item))
+        except ValidationError as exc:
+            fields = "、".join(".".join(str(p) for p in e["loc"]) or "记录" for e in exc.errors()[:5])
+            refused[position] = SyncResult(
+                id=str(item.get("id", "")),
+                kind="visit",
+                status="rejected",
+                detail=f"这些字段有误：{fields}",
+                code="invalid",
+            )
+    return parsed, refused
+
+
+def _merge(
+    kind: Literal["visit", "checkin"], count: int, refused: dict[int, SyncResult], outcomes: list[Outcome]
+) -> list[SyncResult]:
+    results, kept = [], iter(outcomes)
+    for position in range(count):
+        if position in refused:
+            results.append(refused[position].model_copy(update={"kind": kind}))
+            continue
+        o = next(kept)
+        detail = "missing_photo" if o.code == "missing_photo" else (o.error.detail if o.error else None)
+        results.append(SyncResult(id=o.id, kind=kind, status=o.status, detail=detail, code=o.code, checks=o.checks))
+    return results
+
+
+@router.post("/sync", response_model=SyncOut, summary="一次提交手机上待发送的全部记录（最多 500 条）")
+def sync(data: SyncIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> SyncOut:
+    settings = request.app.state.settings
+    total = len(data.visits) + len(data.checkins)
+    if total > settings.max_sync_items:
+        raise PayloadTooLarge(f"一次最多同步 {settings.max_sync_items} 条记录，这次有 {total} 条，请分批发送。")
+    now = utcnow()
+    visits, bad_visits = _parse(data.visits, TypeAdapter(VisitIn))
+    checkins, bad_checkins = _parse(data.checkins, TypeAdapter(CheckinIn))
+    visit_outcomes = record_visits(session=session, by=principal, items=visits, settings=settings, now=now)
+    checkin_outcomes = record_checkins(session=session, by=principal, items=checkins, settings=settings, now=now)
+    return SyncOut(
+        results=_merge("visit", len(data.visits), bad_visits, visit_outcomes)
+        + _merge("checkin", len(data.checkins), bad_checkins, checkin_outcomes)
+    )
