@@ -7,9 +7,10 @@ rules need in bulk and raise the findings as flags.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from api.evidence.geo import distance_m
 from api.flags.service import Finding
@@ -75,23 +76,39 @@ def off_site(fix: Fix, village: VillagePoint, *, what: str) -> Finding | None:
     )
 
 
-def implausible_pace(fix: Fix, others: Iterable[Fix], *, min_interval_s: float, max_speed_kmh: float) -> Finding | None:
+class Timeline:
+    """One user's records in time order, for finding a record's neighbours by bisection."""
+
+    def __init__(self, fixes: Iterable[Fix]) -> None:
+        self.fixes = sorted(fixes, key=lambda f: f.at)
+        self.times = [f.at for f in self.fixes]
+
+    def around(self, fix: Fix, seconds: float) -> tuple[list[Fix], Fix | None, Fix | None]:
+        """Others within ``seconds`` of ``fix``, and the nearest other before and after it."""
+        window = timedelta(seconds=seconds)
+        low, high = bisect_left(self.times, fix.at - window), bisect_right(self.times, fix.at + window)
+        close = [o for o in self.fixes[low:high] if o.record_id != fix.record_id]
+        here = bisect_left(self.times, fix.at)
+        before = next((o for o in reversed(self.fixes[:here]) if o.record_id != fix.record_id), None)
+        after = next((o for o in self.fixes[here:] if o.record_id != fix.record_id and o.at > fix.at), None)
+        if before is None:
+            before = next((o for o in self.fixes[here:] if o.record_id != fix.record_id and o.at == fix.at), None)
+        return close, before, after
+
+
+def implausible_pace(fix: Fix, timeline: Timeline, *, min_interval_s: float, max_speed_kmh: float) -> Finding | None:
     """Visits to different homes minutes apart, or a move between two fixes faster than a car
     on a mountain road: one person cannot have made both records as claimed."""
-    same_user = sorted(
-        (o for o in others if o.user_id == fix.user_id and o.record_id != fix.record_id), key=lambda o: o.at
-    )
+    nearby, before, after = timeline.around(fix, min_interval_s)
     close = [
         o
-        for o in same_user
+        for o in nearby
         if fix.household_id is not None
         and o.household_id is not None
         and o.household_id != fix.household_id
         and abs((o.at - fix.at).total_seconds()) < min_interval_s
     ]
-    before = [o for o in same_user if o.at <= fix.at]
-    after = [o for o in same_user if o.at > fix.at]
-    neighbours = ([before[-1]] if before else []) + ([after[0]] if after else [])
+    neighbours = [o for o in (before, after) if o is not None]
     too_fast = [(o, speed) for o in neighbours if (speed := _speed_kmh(fix, o)) is not None and speed > max_speed_kmh]
     if not close and not too_fast:
         return None

@@ -161,11 +161,8 @@ def _evidence(
     settings: Settings,
 ) -> dict[str, list[Finding]]:
     fixes = {vid: _fix(item, village.code, user_id) for vid, (item, village, _) in accepted.items()}
-    around = [
-        f
-        for f in nearby_visits(session=session, user_id=user_id, fixes=list(fixes.values()))
-        if f.record_id not in fixes
-    ]
+    stored = nearby_visits(session=session, user_id=user_id, fixes=list(fixes.values()))
+    timeline = checks.Timeline([*(f for f in stored if f.record_id not in fixes), *fixes.values()])
     matches = photo_matches(
         session=session,
         new_visits={
@@ -183,7 +180,7 @@ def _evidence(
             checks.off_site(fix, point, what="走访"),
             checks.implausible_pace(
                 fix,
-                [*around, *(f for other, f in fixes.items() if other != vid)],
+                timeline,
                 min_interval_s=settings.pace_min_interval_s,
                 max_speed_kmh=settings.pace_max_speed_kmh,
             ),
