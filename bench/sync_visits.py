@@ -119,7 +119,7 @@ def build(settings: Settings, stored: int) -> None:
         )
         session.commit()
         rows = []
-        for n in range(stored):
+        for _ in range(stored):
             secretary = rng.randrange(SECRETARIES)
             rows.append(
                 {

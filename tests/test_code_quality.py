@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "api", "tests"],
-        ["ruff", "format", "--check", "api", "tests"],
+        ["ruff", "check", "api", "tests", "bench"],
+        ["ruff", "format", "--check", "api", "tests", "bench"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],
