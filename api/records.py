@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
@@ -90,4 +91,17 @@ def select_in(session: Session, model: Any, column: Any, keys: set[Any]) -> list
     ordered = sorted(keys)
     for start in range(0, len(ordered), 500):
         found += list(session.exec(select(model).where(col(column).in_(ordered[start : start + 500]))))
+    return found
+
+
+def select_map(session: Session, key: Any, value: Any, keys: set[Any]) -> dict[Any, Any]:
+    """``{key: value}`` for the rows whose ``key`` column is one of ``keys`` (no query when empty).
+
+    Plain columns rather than ORM objects: batches look up many rows for one field each.
+    """
+    found: dict[Any, Any] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        stmt = sa_select(col(key), col(value)).where(col(key).in_(ordered[start : start + 500]))
+        found.update((k, v) for k, v in session.execute(stmt))
     return found

@@ -17,7 +17,7 @@ from api.evidence import checks
 from api.evidence.checks import Fix, VillagePoint
 from api.flags.service import Finding, raise_flags
 from api.photos.models import Photo
-from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in
+from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in, select_map
 from api.regions.models import Region
 from api.settings import Settings
 from api.visits.service import WRITER_ROLES
@@ -32,8 +32,7 @@ def record_checkins(
     user_id = by.user.id
     villages = {r.code: r for r in select_in(session, Region, Region.code, {i.village_code for i in items})}
     photos = {p.id: p for p in select_in(session, Photo, Photo.id, {str(i.photo_id) for i in items if i.photo_id})}
-    ids = {str(i.id) for i in items}
-    stored = dict(session.exec(select(Checkin.id, Checkin.content_hash).where(col(Checkin.id).in_(ids))).all())
+    stored = select_map(session, Checkin.id, Checkin.content_hash, {str(i.id) for i in items})
     postings = postings_of(session=session, user_id=user_id) if by.role == "secretary" else []
 
     outcomes: list[Outcome] = []

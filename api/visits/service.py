@@ -26,7 +26,7 @@ from api.evidence.loaders import nearby_visits, photo_matches
 from api.flags.service import Finding, raise_flags
 from api.households.models import Household
 from api.photos.models import Photo
-from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in
+from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in, select_map
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
 from api.settings import Settings
@@ -40,7 +40,7 @@ WRITER_ROLES = (*SUPERVISOR_ROLES, "secretary")
 class _Batch:
     """What the records of one batch refer to, loaded once."""
 
-    households: dict[int, Household]
+    households: dict[int, str]  # household id → its village code
     villages: dict[str, Region]
     photos: dict[str, Photo]
     stored: dict[str, str]  # visit id → content hash
@@ -98,19 +98,16 @@ def record_visits(
 
 def _load(session: Session, items: Sequence[VisitIn], *, user_id: int, secretary: bool) -> _Batch:
     household_ids = {item.household_id for item in items if item.household_id is not None}
-    households = {h.id: h for h in select_in(session, Household, Household.id, household_ids)}
-    codes = {item.village_code for item in items if item.village_code} | {h.village_code for h in households.values()}
+    households = select_map(session, Household.id, Household.village_code, household_ids)
+    codes = {item.village_code for item in items if item.village_code} | set(households.values())
     photo_ids = {str(p) for item in items for p in [*item.photo_ids, item.signature_photo_id] if p}
     request_ids = {str(r.id) for item in items for r in item.requests}
-    visit_ids = {str(item.id) for item in items}
     return _Batch(
-        households={h.id: h for h in households.values() if h.id is not None},
+        households=households,
         villages={r.code: r for r in select_in(session, Region, Region.code, codes)},
         photos={p.id: p for p in select_in(session, Photo, Photo.id, photo_ids)},
-        stored=dict(session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_(visit_ids))).all()),
-        taken_request_ids=set(
-            session.exec(select(VillagerRequest.id).where(col(VillagerRequest.id).in_(request_ids))).all()
-        ),
+        stored=select_map(session, Visit.id, Visit.content_hash, {str(item.id) for item in items}),
+        taken_request_ids=set(select_map(session, VillagerRequest.id, VillagerRequest.id, request_ids)),
         postings=postings_of(session=session, user_id=user_id) if secretary else [],
     )
 
@@ -121,15 +118,15 @@ def _judge(
     """The village the visit belongs to, or the reason it cannot be kept."""
     if item.started_at > now + timedelta(seconds=settings.future_tolerance_s):
         raise RecordRejected("记录的时间比服务器时间晚了 10 分钟以上，请检查手机的日期和时间。", code="future_time")
-    household = batch.households.get(item.household_id) if item.household_id is not None else None
-    if item.household_id is not None and (household is None or not by.covers(household.village_code)):
+    household_village = batch.households.get(item.household_id) if item.household_id is not None else None
+    if item.household_id is not None and (household_village is None or not by.covers(household_village)):
         raise RecordRejected("该农户不存在，或不在您的管辖范围内。", code="unknown_household", status=404)
-    if item.kind == "home_visit" and household is None:
+    if item.kind == "home_visit" and household_village is None:
         raise RecordRejected("入户走访必须选择农户（household_id）。", code="household_required")
-    village_code = household.village_code if household else item.village_code
+    village_code = household_village or item.village_code
     if village_code is None:
         raise RecordRejected("请注明是哪个村的工作（village_code）。", code="village_required")
-    if household is not None and item.village_code and item.village_code != household.village_code:
+    if household_village is not None and item.village_code and item.village_code != household_village:
         raise RecordRejected("所选农户不属于所填的村。", code="household_not_in_village")
     village = batch.villages.get(village_code)
     if village is None or village.level != "village" or not by.covers(village_code):
