@@ -97,12 +97,29 @@ def _print_demo(summary: DemoSummary) -> None:
             print(f"  {names:<14} 共 {len(logins)} 个，例如 {first.username}：{first.description}")
     passwords = sorted({login.password for login in summary.logins})
     print(f"  密码：{'、'.join(passwords)}")
+    if summary.field_days:
+        flags = "、".join(f"{_FLAG_NAMES.get(kind, kind)} {n}" for kind, n in summary.flags.items()) or "无"
+        print(
+            f"近 {summary.field_days} 天的走访记录：走访 {summary.visits} 条（其中入户 {summary.home_visits} 次），"
+            f"签到 {summary.checkins} 次，照片 {summary.photos} 张，群众诉求 {summary.requests} 条；疑点 {flags}。"
+        )
+        examples = "；".join(f"{p.username} {p.description}" for p in summary.problems)
+        if examples:
+            print(f"问题示例：{examples}。")
+
+
+_FLAG_NAMES = {
+    "off_site": "定位不在村",
+    "implausible_pace": "走访节奏异常",
+    "duplicate_photo": "照片重复",
+    "photo_time_mismatch": "照片时间不符",
+}
 
 
 def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:
     engine = make_engine(settings)
     try:
-        _print_demo(populate(engine=engine, seed=seed))
+        _print_demo(populate(engine=engine, seed=seed, settings=settings))
     except DemoNotEmpty:
         print("数据库中已有数据，未生成示范县。")
     finally:
@@ -112,7 +129,7 @@ def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     engine = _migrated_engine(settings)
     try:
-        _print_demo(populate(engine=engine, seed=args.seed))
+        _print_demo(populate(engine=engine, seed=args.seed, settings=settings))
     except DemoNotEmpty as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -167,7 +184,9 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--display-name")
     user.set_defaults(run=cmd_create_user)
 
-    demo = sub.add_parser("demo", help="fill an empty database with a demo county and print its logins")
+    demo = sub.add_parser(
+        "demo", help="fill an empty database with a demo county and months of its field records; print its logins"
+    )
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(run=cmd_demo)
 

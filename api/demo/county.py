@@ -1,8 +1,9 @@
 """Loading the demo county (``zoufang demo``) into an empty database.
 
 A new deployment, a training session or a screenshot needs a county that looks real: towns,
-about 120 villages of which some are weak and lax, 30,000 households, and people in every role
-to log in as. The county is planned in memory from the seed (``places``, ``people``) and
+about 120 villages of which some are weak and lax, 30,000 households, people in every role
+to log in as, and months of their field records with the flags a supervisor would look into.
+The county is planned in memory from the seed (``places``, ``people``, ``fieldwork``) and
 written in one transaction, so a failure leaves the database as it was. It is only ever
 written into an empty database: demo households mixed into a real county's ledger could not
 be told apart afterwards.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -22,11 +23,15 @@ from api.assignments.models import Assignment
 from api.auth.models import User
 from api.auth.passwords import hash_password
 from api.db import utcnow
+from api.demo.fieldwork import FIELD_DAYS, Home, Post, Problem, plan_fieldwork
 from api.demo.names import MobileNumbers
 from api.demo.people import Person, plan_people
 from api.demo.places import County, Town, plan_county
+from api.demo.records import FieldCounts, write_fieldwork
 from api.households.models import Household
+from api.photos.storage import PhotoStore, open_photo_store
 from api.regions.models import Region
+from api.settings import Settings
 
 DEMO_PASSWORD = "zoufang-demo"  # noqa: S105 - a published demo password, printed with the logins
 
@@ -48,17 +53,38 @@ class DemoSummary:
     secretaries: int
     assignments: int
     logins: list[DemoLogin]
+    # Field records (all zero when only the county was loaded).
+    field_days: int = 0
+    visits: int = 0
+    home_visits: int = 0
+    checkins: int = 0
+    photos: int = 0
+    requests: int = 0
+    flags: dict[str, int] = field(default_factory=dict)  # open flags by kind
+    problems: list[Problem] = field(default_factory=list)  # the secretaries planned to misbehave
 
 
 class DemoNotEmpty(ValueError):
     """The database already has places or demo usernames; the demo is never mixed in."""
 
 
-def populate(*, engine: Engine, seed: int = 1) -> DemoSummary:
+def populate(
+    *,
+    engine: Engine,
+    seed: int = 1,
+    settings: Settings | None = None,
+    store: PhotoStore | None = None,
+    days: int = FIELD_DAYS,
+) -> DemoSummary:
     """Fill an empty, migrated database with the demo county of ``seed``.
 
-    Everything but the assignments' start dates (kept some months before today, so that the
-    demo always looks current) and the creation timestamps is the same for the same seed.
+    With ``settings``, the secretaries' field records of the last ``days`` days are loaded too,
+    through the record services with those settings' thresholds and time zone, and the photos
+    into ``store`` (by default the store the settings name). Without settings only the county
+    is loaded: field records need to know where the deployment keeps its photos.
+
+    Everything but the dates (kept relative to today, so that the demo always looks current)
+    and the creation timestamps is the same for the same seed.
     """
     rng = random.Random(seed)
     phones = MobileNumbers(rng)
@@ -84,6 +110,28 @@ def populate(*, engine: Engine, seed: int = 1) -> DemoSummary:
             if person.posting is not None
         ]
         session.execute(insert(Assignment), assignments)
+        field_counts, problems = None, []
+        if settings is not None and days > 0:
+            # A stream of its own, so that adding records never changes the county of a seed.
+            field_rng = random.Random(f"zoufang-demo-fieldwork:{seed}")
+            plan = plan_fieldwork(
+                field_rng,
+                _posts(session, county, people),
+                seat=(county.lat, county.lon),
+                today=now.astimezone(settings.tz).date(),
+                days=days,
+                tz=settings.tz,
+            )
+            secretaries = session.exec(select(User).where(User.role == "secretary")).all()
+            field_counts = write_fieldwork(
+                session,
+                plan,
+                users={user.username: user for user in secretaries},
+                settings=settings,
+                store=store if store is not None else open_photo_store(settings),
+                now=now,
+            )
+            problems = plan.problems
     villages = county.villages
     return DemoSummary(
         towns=len(county.towns),
@@ -93,7 +141,48 @@ def populate(*, engine: Engine, seed: int = 1) -> DemoSummary:
         secretaries=sum(person.role == "secretary" for person in people),
         assignments=len(assignments),
         logins=[DemoLogin(p.role, p.username, DEMO_PASSWORD, p.description) for p in people],
+        **_field_summary(field_counts, days=days),
+        problems=problems,
     )
+
+
+def _posts(session: Session, county: County, people: list[Person]) -> list[Post]:
+    """Each posted secretary with their village and its households (with their new ids)."""
+    villages = {v.code: v for v in county.villages}
+    posted = [p for p in people if p.posting is not None]
+    codes = {p.posting.village_code for p in posted if p.posting is not None}
+    ids: dict[tuple[str, str], int] = {
+        (code, number): hid
+        for hid, code, number in session.exec(
+            select(Household.id, Household.village_code, Household.household_no).where(
+                col(Household.village_code).in_(codes)
+            )
+        )
+        if hid is not None and number is not None
+    }
+    posts = []
+    for person in posted:
+        assert person.posting is not None
+        village = villages[person.posting.village_code]
+        homes = [
+            Home(ids[(village.code, h.household_no)], h.lat, h.lon, h.tags, h.group_name) for h in village.households
+        ]
+        posts.append(Post(person.username, village.code, village.lat, village.lon, village.radius_m, homes))
+    return posts
+
+
+def _field_summary(counts: FieldCounts | None, *, days: int) -> dict[str, Any]:
+    if counts is None:
+        return {}
+    return {
+        "field_days": days,
+        "visits": counts.visits,
+        "home_visits": counts.home_visits,
+        "checkins": counts.checkins,
+        "photos": counts.photos,
+        "requests": counts.requests,
+        "flags": counts.flags,
+    }
 
 
 def _refuse_unless_empty(session: Session, usernames: list[str]) -> None:

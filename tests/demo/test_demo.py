@@ -1,13 +1,16 @@
-"""The demo county: its shape, its determinism, and that it never lands in a used database."""
+"""The demo county: its shape, its field records, its determinism, and that it never lands in a
+used database."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,11 +20,19 @@ from sqlmodel import Session, SQLModel, col, select
 from api.assignments.models import Assignment
 from api.auth.models import User
 from api.auth.passwords import verify_password
+from api.checkins.models import Checkin
+from api.cli import _print_demo
 from api.demo import DemoNotEmpty, DemoSummary, populate
+from api.flags.models import Flag
 from api.households.models import Household
 from api.migrations import upgrade
+from api.photos.models import Photo
+from api.photos.storage import LocalStore
 from api.regions import codes
 from api.regions.models import Region
+from api.requests.models import VillagerRequest
+from api.settings import Settings
+from api.visits.models import Visit, VisitPhoto
 
 Demo = tuple[Engine, DemoSummary]
 
@@ -37,25 +48,47 @@ def _migrated(path: Path) -> Engine:
     return engine
 
 
-def _populated(path: Path, seed: int) -> Iterator[Demo]:
-    engine = _migrated(path)
-    yield engine, populate(engine=engine, seed=seed)
+# Fewer days of field records than the command's, to keep the module quick; every planned
+# misbehaviour still shows several times within them.
+DAYS = 30
+
+
+def _populated(folder: Path, seed: int, *, records: bool) -> Iterator[Demo]:
+    engine = _migrated(folder / "d.db")
+    if records:
+        settings = _settings(folder)
+        yield engine, populate(engine=engine, seed=seed, settings=settings, store=_store(folder), days=DAYS)
+    else:
+        yield engine, populate(engine=engine, seed=seed)
     engine.dispose()
 
 
+def _settings(folder: Path) -> Settings:
+    return Settings(data_dir=folder, secret_key="demo-tests")
+
+
+def _store(folder: Path) -> LocalStore:
+    return LocalStore(folder / "media")
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    yield from _populated(tmp_path_factory.mktemp("demo") / "d.db", seed=1)
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def demo(demo_folder: Path) -> Iterator[Demo]:
+    yield from _populated(demo_folder, seed=1, records=True)
 
 
 @pytest.fixture(scope="module")
 def same_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    yield from _populated(tmp_path_factory.mktemp("demo") / "d.db", seed=1)
+    yield from _populated(tmp_path_factory.mktemp("demo"), seed=1, records=True)
 
 
 @pytest.fixture(scope="module")
 def other_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    yield from _populated(tmp_path_factory.mktemp("demo") / "d.db", seed=2)
+    yield from _populated(tmp_path_factory.mktemp("demo"), seed=2, records=False)
 
 
 def _count(engine: Engine, model: type[SQLModel]) -> int:
@@ -187,7 +220,6 @@ def test_households_are_in_their_villages(demo: Demo) -> None:
         assert household.lon is not None
         distance_m = 1000 * _km(village.lat or 0, village.lon or 0, household.lat, household.lon)
         assert distance_m <= (village.radius_m or 0)
-        assert (household.visit_count, household.last_visit_at) == (0, None)
         assert household.created_at.tzinfo is not None
     assert all(120 <= n <= 400 for n in per_village.values())
 
@@ -222,7 +254,7 @@ def test_another_seed_gives_other_households(demo: Demo, other_seed: Demo) -> No
 
 def test_a_second_populate_is_refused_and_adds_nothing(demo: Demo) -> None:
     engine, _ = demo
-    models: list[type[SQLModel]] = [Region, Household, User, Assignment]
+    models: list[type[SQLModel]] = [Region, Household, User, Assignment, Visit, Checkin, Photo, Flag]
     before = [_count(engine, model) for model in models]
     with pytest.raises(DemoNotEmpty, match="已有区划"):
         populate(engine=engine, seed=3)
@@ -252,3 +284,169 @@ def test_the_printed_logins_open_their_accounts(demo: Demo) -> None:
     # One argon2 verification per distinct (hash, password) pair keeps this test fast.
     pairs = {(users[login.username].password_hash, login.password) for login in summary.logins}
     assert all(verify_password(stored, password) for stored, password in pairs)
+
+
+def _local(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(ZoneInfo("Asia/Shanghai"))
+
+
+def _problems(summary: DemoSummary) -> dict[str, str]:
+    return {problem.kind: problem.username for problem in summary.problems}
+
+
+def test_field_records_refer_to_real_rows_and_stored_files(demo: Demo, demo_folder: Path) -> None:
+    engine, summary = demo
+    today = _local(dt.datetime.now(dt.UTC)).date()
+    with Session(engine) as session:
+        users = {u.id: u for u in session.exec(select(User)).all()}
+        posted = {(a.user_id, a.village_code) for a in session.exec(select(Assignment)).all()}
+        households = {h.id: h.village_code for h in session.exec(select(Household)).all()}
+        visits = session.exec(select(Visit)).all()
+        checkins = session.exec(select(Checkin)).all()
+        photos = {p.id: p for p in session.exec(select(Photo)).all()}
+        links = session.exec(select(VisitPhoto)).all()
+        requests = session.exec(select(VillagerRequest)).all()
+    assert (summary.field_days, summary.visits, summary.checkins) == (DAYS, len(visits), len(checkins))
+    assert (summary.photos, summary.requests) == (len(photos), len(requests))
+    assert len(visits) > 2000
+    assert len(checkins) > 600
+    assert len(photos) > 100
+    assert len(requests) > 100
+    for visit in visits:
+        assert (visit.user_id, visit.village_code) in posted
+        assert users[visit.user_id].role == "secretary"
+        assert 1 <= (today - _local(visit.started_at).date()).days <= DAYS
+        assert re.search(r"[\u4e00-\u9fff]", visit.notes or "")
+        if visit.kind == "home_visit":
+            assert visit.household_id is not None
+            assert households[visit.household_id] == visit.village_code
+            assert dt.time(9) <= _local(visit.started_at).time() <= dt.time(18)
+    assert {v.kind for v in visits} == {"home_visit", "meeting", "group_talk", "service", "log"}
+    for checkin in checkins:
+        assert (checkin.user_id, checkin.village_code) in posted
+        assert dt.time(7) <= _local(checkin.at).time() <= dt.time(9)
+    visit_users = {v.id: v.user_id for v in visits}
+    for link in links:
+        assert photos[link.photo_id].user_id == visit_users[link.visit_id]
+    store = _store(demo_folder)
+    for photo in photos.values():
+        assert photo.taken_at is not None
+        assert photo.exif_lat is not None
+        assert photo.width == 320
+        assert store.get(photo.display_key)[:2] == b"\xff\xd8"
+        assert store.get(photo.thumb_key)[:2] == b"\xff\xd8"
+    assert {r.category for r in requests} <= {"医疗", "道路", "饮水", "就业", "低保", "住房", "教育", "产业"}
+    assert {r.status for r in requests} == {"open", "in_progress", "resolved"}
+    assert all(r.resolution for r in requests if r.status == "resolved")
+
+
+def test_each_planned_misbehaviour_raises_its_flag_and_only_those(demo: Demo) -> None:
+    engine, summary = demo
+    problems = _problems(summary)
+    assert set(problems) == {
+        "few_home_visits",
+        "implausible_pace",
+        "duplicate_photo",
+        "off_site",
+        "photo_time_mismatch",
+    }
+    with Session(engine) as session:
+        ids = {u.username: u.id for u in session.exec(select(User)).all()}
+        flags = session.exec(select(Flag.kind, Flag.user_id)).all()
+        home_visits = dict(
+            session.exec(
+                select(Visit.user_id, func.count()).where(Visit.kind == "home_visit").group_by(col(Visit.user_id))
+            ).all()
+        )
+    raised = {(kind, user_id) for kind, user_id in flags}
+    for kind, username in problems.items():
+        if kind != "few_home_visits":
+            assert (kind, ids[username]) in raised
+    # Honest secretaries' records look honest to every check.
+    assert {user_id for _, user_id in raised} <= {ids[name] for name in problems.values()}
+    assert summary.flags == {kind: sum(k == kind for k, _ in flags) for kind, _ in flags}
+    counts = sorted(home_visits.get(ids[f"sec{n:02d}"], 0) for n in range(1, 41))
+    median = counts[len(counts) // 2]
+    assert home_visits.get(ids[problems["few_home_visits"]], 0) <= median / 10
+
+
+def test_honest_secretaries_work_at_a_human_pace(demo: Demo) -> None:
+    engine, summary = demo
+    with Session(engine) as session:
+        burst = session.exec(select(User.id).where(User.username == _problems(summary)["implausible_pace"])).one()
+        rows = session.exec(
+            select(Visit.user_id, Visit.started_at)
+            .where(Visit.user_id != burst)
+            .order_by(col(Visit.user_id), col(Visit.started_at))
+        ).all()
+    gaps = [b[1] - a[1] for a, b in itertools.pairwise(rows) if a[0] == b[0]]
+    assert min(gaps) >= dt.timedelta(minutes=20)
+
+
+def test_households_count_exactly_their_home_visits(demo: Demo) -> None:
+    engine, _ = demo
+    with Session(engine) as session:
+        counted = {
+            hid: (n, last)
+            for hid, n, last in session.exec(
+                select(Visit.household_id, func.count(), func.max(Visit.started_at))
+                .where(Visit.kind == "home_visit")
+                .group_by(col(Visit.household_id))
+            ).all()
+        }
+        households = session.exec(select(Household)).all()
+    assert counted
+    for household in households:
+        n, last = counted.get(household.id, (0, None))
+        assert (household.visit_count, household.last_visit_at) == (n, last)
+
+
+def _records(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        "visit": _rows(engine, "visit", ["id", "kind", "household_id", "started_at", "notes"], ["id"]),
+        "checkin": _rows(engine, "checkin", ["id", "at", "lat", "lon"], ["id"]),
+        "photo": _rows(engine, "photo", ["id", "sha256", "dhash", "taken_at"], ["id"]),
+        "request": _rows(engine, "villager_request", ["id", "category", "text", "status"], ["id"]),
+        "flag": _rows(engine, "flag", ["dedupe_key"], ["dedupe_key"]),
+    }
+
+
+def test_the_same_seed_gives_the_same_records(demo: Demo, same_seed: Demo) -> None:
+    assert _records(demo[0]) == _records(same_seed[0])
+
+
+def test_the_summary_names_the_counts_and_the_problem_secretaries(
+    demo: Demo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, summary = demo
+    _print_demo(summary)
+    printed = capsys.readouterr().out
+    assert f"走访 {summary.visits} 条" in printed
+    assert f"照片 {summary.photos} 张" in printed
+    for problem in summary.problems:
+        assert f"{problem.username} {problem.description}" in printed
+
+
+class _FailingStore(LocalStore):
+    """A local store whose fifth write fails, as a full disk would."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.puts = 0
+
+    def put(self, key: str, data: bytes) -> None:
+        self.puts += 1
+        if self.puts == 5:
+            raise OSError(28, "No space left on device")
+        super().put(key, data)
+
+
+def test_a_failed_load_leaves_neither_rows_nor_photo_files(tmp_path: Path) -> None:
+    engine = _migrated(tmp_path / "d.db")
+    store = _FailingStore(tmp_path / "media")
+    with pytest.raises(OSError, match="No space"):
+        populate(engine=engine, settings=_settings(tmp_path), store=store, days=3)
+    assert store.puts >= 5
+    assert [_count(engine, model) for model in (Region, User, Visit, Photo)] == [0, 0, 0, 0]
+    assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
+    engine.dispose()
