@@ -8,7 +8,7 @@ from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
 from api.flags.models import Flag
 from api.households.models import Household
-from api.photos.models import Photo
+from api.photos.models import Photo, PhotoHashBand
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
 from api.visits.models import Visit, VisitPhoto
@@ -21,6 +21,7 @@ __all__ = [
     "Household",
     "LoginFailure",
     "Photo",
+    "PhotoHashBand",
     "Region",
     "User",
     "VillagerRequest",

@@ -39,3 +39,23 @@ class Photo(SQLModel, table=True):
     display_key: str = Field(max_length=200)
     thumb_key: str = Field(max_length=200)
     received_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+DHASH_BANDS = 8  # the 64-bit dHash cut into bytes
+
+
+class PhotoHashBand(SQLModel, table=True):
+    """One byte of a photo's dHash, indexed, for finding near duplicates without a full scan.
+
+    Two hashes within 7 bits of each other agree exactly on at least one of their 8 bytes (7
+    differing bits can touch at most 7 bytes), so the photos sharing any byte value at the same
+    position are the only candidates that need a distance computed.
+    """
+
+    __tablename__ = "photo_hash_band"
+    __table_args__ = (Index("ix_photo_hash_band_county_code_band_value", "county_code", "band", "value"),)
+
+    photo_id: str = Field(primary_key=True, max_length=36, foreign_key="photo.id")
+    band: int = Field(primary_key=True)
+    value: int
+    county_code: str | None = Field(default=None, max_length=12)

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import insert, tuple_
 from sqlmodel import Session, col, or_, select
 
 from api.auth.models import User
@@ -22,7 +23,7 @@ from api.checkins.models import Checkin
 from api.db import on_rollback
 from api.errors import NotFound
 from api.photos.imaging import hamming, process_photo
-from api.photos.models import Photo
+from api.photos.models import DHASH_BANDS, Photo, PhotoHashBand
 from api.photos.storage import PhotoStore
 from api.records import RecordConflict, insert_new
 from api.regions import codes
@@ -49,14 +50,33 @@ def county_of(code: str | None) -> str | None:
     return significant[:6].ljust(codes.CODE_LENGTH, "0") if len(significant) >= 6 else None
 
 
+def hash_bands(dhash: int) -> list[int]:
+    """The dHash's 8 bytes, lowest first."""
+    return [(dhash >> (8 * band)) & 0xFF for band in range(DHASH_BANDS)]
+
+
 def similar_photos(
     *, session: Session, county_code: str | None, hashes: dict[str, int], max_distance: int
 ) -> dict[str, list[tuple[str, int]]]:
-    """For each given photo, the other photos of the county within ``max_distance`` dHash bits."""
-    stmt = select(Photo.id, Photo.dhash)
-    if county_code is not None:
-        stmt = stmt.where(Photo.county_code == county_code)
+    """For each given photo, the other photos of the county within ``max_distance`` dHash bits.
+
+    Only photos sharing a dHash byte are compared (see ``PhotoHashBand``); a distance of 8 or
+    more defeats that filter, and then the whole county is compared.
+    """
     found: dict[str, list[tuple[str, int]]] = {photo_id: [] for photo_id in hashes}
+    if not hashes:
+        return found
+    stmt = select(Photo.id, Photo.dhash)
+    if max_distance < DHASH_BANDS:
+        wanted = {(band, value) for dhash in hashes.values() for band, value in enumerate(hash_bands(dhash))}
+        candidates = select(PhotoHashBand.photo_id).where(
+            tuple_(col(PhotoHashBand.band), col(PhotoHashBand.value)).in_(sorted(wanted))
+        )
+        if county_code is not None:
+            candidates = candidates.where(PhotoHashBand.county_code == county_code)
+        stmt = stmt.where(col(Photo.id).in_(candidates))
+    elif county_code is not None:
+        stmt = stmt.where(Photo.county_code == county_code)
     for other_id, stored in session.exec(stmt):
         other = to_unsigned(stored)
         for photo_id, mine in hashes.items():
@@ -131,6 +151,13 @@ def ingest_photo(
         assert winner is not None
         return _same_or_conflict(winner, sha256), False
     on_rollback(session, lambda: _delete(store, files))
+    session.execute(
+        insert(PhotoHashBand),
+        [
+            {"photo_id": photo_id, "band": band, "value": value, "county_code": county_code}
+            for band, value in enumerate(hash_bands(processed.dhash))
+        ],
+    )
     stored = session.get(Photo, photo_id)
     assert stored is not None
     return stored, True

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from api.photos import imaging
-from api.photos.models import Photo
+from api.photos.models import Photo, PhotoHashBand
 from api.settings import Settings
 from tests.factories import TOWN_A, County, make_county
 from tests.problems import assert_problem
@@ -315,6 +315,9 @@ def test_near_duplicates_are_looked_for_in_the_uploaders_county_only(
     assert stored is not None
     stored.county_code = "530100000000"  # as if uploaded in another county
     session.add(stored)
+    for band in session.exec(select(PhotoHashBand).where(PhotoHashBand.photo_id == stored.id)):
+        band.county_code = stored.county_code
+        session.add(band)
     session.commit()
 
     second = upload(client, secretary, data)
