@@ -209,3 +209,25 @@ def test_requests_are_listed_and_resolved(client: TestClient, session: Session) 
         ).status_code
         == 404
     )
+
+
+def test_32_concurrent_writers_all_succeed(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    homes = [make_household(session, VILLAGE_A1, f"{n:04d}", f"户主{n}") for n in range(2, 34)]
+    barrier = threading.Barrier(32)
+    statuses: list[int] = []
+
+    def send(n: int) -> None:
+        body = visit(
+            county, household_id=homes[n].id, started_at=(NOW - timedelta(hours=1, minutes=30 * n)).isoformat()
+        )
+        barrier.wait()
+        statuses.append(post(client, county, body).status_code)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 32
+    assert visit_count(session) == 32
