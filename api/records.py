@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -105,3 +106,12 @@ def select_map(session: Session, key: Any, value: Any, keys: set[Any]) -> dict[A
         stmt = sa_select(col(key), col(value)).where(col(key).in_(ordered[start : start + 500]))
         found.update((k, v) for k, v in session.execute(stmt))
     return found
+
+
+def answer_single(outcome: Outcome, response: Response) -> None:
+    """One record sent on its own: a refusal or conflict becomes its problem response, and a
+    resend of stored content answers 200 instead of 201."""
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.status == "unchanged":
+        response.status_code = 200

@@ -9,7 +9,7 @@ from api.checkins import service
 from api.checkins.models import Checkin
 from api.checkins.schemas import CheckinIn, CheckinPublic
 from api.db import SessionDep, utcnow
-from api.visits.router import raise_unless_kept
+from api.records import answer_single
 
 router = APIRouter(prefix="/checkins", tags=["field records"])
 
@@ -27,9 +27,7 @@ def create_checkin(
     [outcome] = service.record_checkins(
         session=session, by=principal, items=[data], settings=request.app.state.settings, now=utcnow()
     )
-    raise_unless_kept(outcome)
-    if outcome.status == "unchanged":
-        response.status_code = 200
+    answer_single(outcome, response)
     checkin = session.get(Checkin, outcome.id)
     assert checkin is not None
     return CheckinPublic.model_validate(checkin.model_dump())

@@ -12,19 +12,13 @@ from api.auth.principal import CurrentPrincipal
 from api.db import SessionDep, utcnow
 from api.errors import NotFound
 from api.pagination import Page, PageDep, paginate
-from api.records import Outcome
+from api.records import answer_single
 from api.validators import RegionCodeQuery, RowIdQuery
 from api.visits import service
 from api.visits.models import Visit
 from api.visits.schemas import VisitIn, VisitPublic
 
 router = APIRouter(prefix="/visits", tags=["field records"])
-
-
-def raise_unless_kept(outcome: Outcome) -> None:
-    """A single record's outcome as HTTP: a refusal or conflict becomes its problem response."""
-    if outcome.error is not None:
-        raise outcome.error
 
 
 @router.post(
@@ -40,9 +34,7 @@ def create_visit(
     [outcome] = service.record_visits(
         session=session, by=principal, items=[data], settings=request.app.state.settings, now=utcnow()
     )
-    raise_unless_kept(outcome)
-    if outcome.status == "unchanged":
-        response.status_code = 200
+    answer_single(outcome, response)
     return service.visit_public(session, [outcome.id])[outcome.id]
 
 
