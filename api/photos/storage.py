@@ -104,6 +104,15 @@ class LocalStore:
         path = self._path(key)
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             path.unlink()
+        # Folders emptied by the deletion go too, up to the root: a refused upload leaves nothing.
+        root = self.root.resolve()
+        for folder in path.parents:
+            if folder == root or not folder.is_relative_to(root):
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone): stop there
+                break
 
     def health(self) -> str:
         """``ok`` when the folder exists (or can be made) and accepts a write."""

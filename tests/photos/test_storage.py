@@ -269,3 +269,14 @@ def test_readyz_is_503_when_the_s3_bucket_is_missing(settings: Settings, bucket:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert "photo_store" in response.json()["detail"]
+
+
+def test_local_delete_removes_the_folders_it_empties(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "media")
+    store.put("photos/abc/one.jpg", b"1")
+    store.put("photos/abc/two.jpg", b"2")
+    store.delete("photos/abc/one.jpg")
+    assert (tmp_path / "media" / "photos" / "abc").is_dir()  # still holds two.jpg
+    store.delete("photos/abc/two.jpg")
+    assert not (tmp_path / "media" / "photos").exists()
+    assert (tmp_path / "media").is_dir()
