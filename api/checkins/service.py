@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from api.assignments.service import posted_on, postings_of
+from api.acceptance import check_not_future, check_photos, check_posted, check_village
+from api.assignments.service import postings_of
 from api.auth.principal import Principal
 from api.checkins.models import Checkin
 from api.checkins.schemas import CheckinIn
@@ -17,7 +18,7 @@ from api.evidence import checks
 from api.evidence.checks import Fix, VillagePoint
 from api.flags.service import Finding, raise_flags
 from api.photos.models import Photo
-from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in, select_map
+from api.records import Outcome, content_hash, insert_new, resend_outcome, select_in, select_map
 from api.regions.models import Region
 from api.settings import Settings
 from api.visits.service import WRITER_ROLES
@@ -77,23 +78,10 @@ def _judge(
     now: datetime,
     settings: Settings,
 ) -> Region:
-    if item.at > now + timedelta(seconds=settings.future_tolerance_s):
-        raise RecordRejected("签到时间比服务器时间晚了 10 分钟以上，请检查手机的日期和时间。", code="future_time")
-    village = villages.get(item.village_code)
-    if village is None or village.level != "village" or not by.covers(item.village_code):
-        raise RecordRejected(
-            f"村 {item.village_code} 不存在，或不在您的管辖范围内。", code="unknown_village", status=404
-        )
-    if by.role == "secretary":
-        day = item.at.astimezone(settings.tz).date()
-        if not posted_on(postings, village_code=village.code, day=day):
-            raise RecordRejected(f"{day} 您没有派驻在{village.name}，不能在该村签到。", code="not_posted", status=403)
-    if item.photo_id is not None:
-        photo = photos.get(str(item.photo_id))
-        if photo is None:
-            raise RecordRejected("照片还没有上传，请先上传照片再签到。", code="missing_photo")
-        if by.user is not None and photo.user_id != by.user.id:
-            raise RecordRejected("只能使用自己上传的照片。", code="photo_not_yours", status=403)
+    check_not_future(item.at, now=now, settings=settings)
+    village = check_village(item.village_code, villages, by=by)
+    check_posted(village, item.at, postings, by=by, settings=settings)
+    check_photos([item.photo_id] if item.photo_id else [], photos, by=by)
     return village
 
 

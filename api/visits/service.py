@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col, select
 
-from api.assignments.service import posted_on, postings_of
+from api.acceptance import check_not_future, check_photos, check_posted, check_village
+from api.assignments.service import postings_of
 from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import Principal
 from api.errors import AppError, Forbidden
@@ -116,8 +117,7 @@ def _judge(
     item: VisitIn, batch: _Batch, *, by: Principal, now: datetime, settings: Settings, requests_seen: set[str]
 ) -> Region:
     """The village the visit belongs to, or the reason it cannot be kept."""
-    if item.started_at > now + timedelta(seconds=settings.future_tolerance_s):
-        raise RecordRejected("记录的时间比服务器时间晚了 10 分钟以上，请检查手机的日期和时间。", code="future_time")
+    check_not_future(item.started_at, now=now, settings=settings)
     household_village = batch.households.get(item.household_id) if item.household_id is not None else None
     if item.household_id is not None and (household_village is None or not by.covers(household_village)):
         raise RecordRejected("该农户不存在，或不在您的管辖范围内。", code="unknown_household", status=404)
@@ -128,21 +128,11 @@ def _judge(
         raise RecordRejected("请注明是哪个村的工作（village_code）。", code="village_required")
     if household_village is not None and item.village_code and item.village_code != household_village:
         raise RecordRejected("所选农户不属于所填的村。", code="household_not_in_village")
-    village = batch.villages.get(village_code)
-    if village is None or village.level != "village" or not by.covers(village_code):
-        raise RecordRejected(f"村 {village_code} 不存在，或不在您的管辖范围内。", code="unknown_village", status=404)
-    if by.role == "secretary":
-        day = item.started_at.astimezone(settings.tz).date()
-        if not posted_on(batch.postings, village_code=village_code, day=day):
-            raise RecordRejected(
-                f"{day} 您没有派驻在{village.name}，不能记录该村的工作。", code="not_posted", status=403
-            )
-    for photo_id in [*item.photo_ids, *([item.signature_photo_id] if item.signature_photo_id else [])]:
-        photo = batch.photos.get(str(photo_id))
-        if photo is None:
-            raise RecordRejected("照片还没有上传，请先上传照片再提交这条记录。", code="missing_photo")
-        if by.user is not None and photo.user_id != by.user.id:
-            raise RecordRejected("只能使用自己上传的照片。", code="photo_not_yours", status=403)
+    village = check_village(village_code, batch.villages, by=by)
+    check_posted(village, item.started_at, batch.postings, by=by, settings=settings)
+    check_photos(
+        [*item.photo_ids, *([item.signature_photo_id] if item.signature_photo_id else [])], batch.photos, by=by
+    )
     request_ids = [str(r.id) for r in item.requests]
     if len(set(request_ids)) != len(request_ids) or (batch.taken_request_ids | requests_seen) & set(request_ids):
         raise RecordRejected("诉求编号已被另一条记录使用。", code="request_id_taken", status=409)
