@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import random
 import struct
 import zlib
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageEnhance, JpegImagePlugin, TiffImagePlugin
 
 from api.photos.imaging import NotAnImage, ProcessedPhoto, TooManyPixels, hamming, process_photo
+from tests.photos.pictures import scene
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -31,21 +31,6 @@ EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
 
 RED, BLUE, GREY = (220, 20, 20), (20, 20, 220), (128, 128, 128)
-
-
-def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    """A photo-like picture: a smooth colour field with large shapes, different for each seed."""
-    rng = random.Random(seed)
-    field = Image.new("RGB", (4, 3))
-    field.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(12)])
-    picture = field.resize(size, Image.Resampling.BICUBIC)
-    draw = ImageDraw.Draw(picture)
-    w, h = size
-    for _ in range(8):
-        x, y = rng.randrange(w), rng.randrange(h)
-        r = rng.randrange(w // 12, w // 4)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    return picture
 
 
 def encode(picture: Image.Image, fmt: str = "JPEG", exif: Image.Exif | None = None, **options: object) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 import sqlite3
 import struct
 import uuid
@@ -24,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image, ImageDraw
+from PIL import Image
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -33,6 +32,7 @@ from api.photos import imaging
 from api.photos.models import Photo, PhotoHashBand
 from api.settings import Settings
 from tests.factories import TOWN_A, County, make_county
+from tests.photos.pictures import scene
 from tests.problems import assert_problem
 
 PHOTOS_URL = "/api/v1/photos"
@@ -46,21 +46,6 @@ RED, BLUE = (220, 20, 20), (20, 20, 220)
 
 
 # --- pictures --------------------------------------------------------------------------------
-
-
-def scene(seed: int, size: tuple[int, int] = (640, 480)) -> Image.Image:
-    """A photo-like picture (smooth colours, large shapes), different for each seed."""
-    rng = random.Random(seed)
-    field = Image.new("RGB", (4, 3))
-    field.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(12)])
-    picture = field.resize(size, Image.Resampling.BICUBIC)
-    draw = ImageDraw.Draw(picture)
-    w, h = size
-    for _ in range(8):
-        x, y = rng.randrange(w), rng.randrange(h)
-        r = rng.randrange(w // 12, w // 4)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
-    return picture
 
 
 def jpeg(
