@@ -30,9 +30,14 @@ class Settings(BaseSettings):
     # refuses path-style ("SecondLevelDomainForbidden") and needs "virtual" (``bucket.host/key``).
     s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     timezone: str = "Asia/Shanghai"
+    # A folder holding a customised copy of the phone app (say, a county's own icons); the
+    # packaged pwa/ when unset.
+    pwa_dir: Path | None = None
 
     secret_key: str = ""
-    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    # A secretary may spend days in the mountains without signal and syncs on return; the phone
+    # keeps its outbox and asks for the password again only once the token has expired.
+    access_token_minutes: int = Field(default=7 * 24 * 60, ge=1)
 
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_s: int = Field(default=15 * 60, ge=1)

@@ -37,3 +37,17 @@ class AssignmentPublic(BaseModel):
     dispatch_unit: str
     start_date: dt.date
     end_date: dt.date | None
+
+
+class Posting(BaseModel):
+    """One of the caller's postings with what the phone needs of its village, offline."""
+
+    village_code: str
+    village_name: str
+    position: Position
+    dispatch_unit: str
+    start_date: dt.date
+    end_date: dt.date | None
+    lat: float | None
+    lon: float | None
+    radius_m: int | None

@@ -13,6 +13,7 @@ from api.auth.models import User
 from api.auth.principal import Principal
 from api.errors import Conflict, InvalidInput
 from api.regions import codes
+from api.regions.models import Region
 from api.regions.service import require_village
 
 
@@ -64,6 +65,24 @@ def is_posted(*, session: Session, user_id: int, village_code: str, day: dt.date
 def postings_of(*, session: Session, user_id: int) -> list[Assignment]:
     """All of a user's assignments, for checking many records against them at once."""
     return list(session.exec(select(Assignment).where(Assignment.user_id == user_id)))
+
+
+def current_and_future_postings(*, session: Session, user_id: int, today: dt.date) -> list[tuple[Assignment, Region]]:
+    """The user's assignments not yet over on ``today``, with their villages, earliest first.
+
+    The phone keeps these to know its village (name, centre, radius) while offline, so a posting
+    that starts next month is included: the secretary can set off before it begins.
+    """
+    rows = session.exec(
+        select(Assignment, Region)
+        .join(Region, col(Region.code) == Assignment.village_code)
+        .where(
+            Assignment.user_id == user_id,
+            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= today),
+        )
+        .order_by(col(Assignment.start_date), col(Assignment.id))
+    )
+    return [(assignment, village) for assignment, village in rows]
 
 
 def posted_on(postings: list[Assignment], *, village_code: str, day: dt.date) -> bool:

@@ -8,10 +8,13 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
+from api.assignments.schemas import Posting
+from api.assignments.service import current_and_future_postings
 from api.auth import service
 from api.auth.models import SUPERVISOR_ROLES, ApiToken, User
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
 from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, Role, TokenOut, UserCreate, UserPublic
+from api.clock import TodayDep
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
 from api.validators import RowIdPath
@@ -32,15 +35,30 @@ def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordR
     return TokenOut(access_token=token, expires_in=expires_in)
 
 
-@router.get("/me", response_model=Me, summary="当前登录的账号")
-def me(user: CurrentUser) -> Me:
+@router.get("/me", response_model=Me, summary="当前登录的账号及其当前和今后的派驻")
+def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
     assert user.id is not None
+    postings = current_and_future_postings(session=session, user_id=user.id, today=today)
     return Me(
         id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=user.role,
         scope_code=user.scope_code,
+        postings=[
+            Posting(
+                village_code=village.code,
+                village_name=village.name,
+                position=assignment.position,
+                dispatch_unit=assignment.dispatch_unit,
+                start_date=assignment.start_date,
+                end_date=assignment.end_date,
+                lat=village.lat,
+                lon=village.lon,
+                radius_m=village.radius_m,
+            )
+            for assignment, village in postings
+        ],
     )
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.assignments.schemas import Posting
 from api.validators import Instant, Name, PhoneNumber, PlainText, RegionCode
 
 Role = Literal["admin", "county", "town", "secretary", "inspector"]
@@ -24,6 +25,8 @@ class Me(BaseModel):
     display_name: str
     role: Role
     scope_code: str | None
+    # Current and future postings, so the phone knows "my village" from the login answer alone.
+    postings: list[Posting] = Field(description="当前及今后的派驻（按开始日期排序）；没有派驻时为空列表")
 
 
 class UserCreate(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
@@ -15,6 +16,8 @@ from api.photos.imaging import ImageRejected, TooManyPixels
 from api.photos.models import Photo
 from api.photos.schemas import PhotoPublic
 from api.photos.storage import PhotoStore
+from api.settings import Settings
+from api.validators import Instant
 
 router = APIRouter(prefix="/photos", tags=["field records"])
 
@@ -23,6 +26,25 @@ _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 def _public(photo: Photo) -> PhotoPublic:
     return PhotoPublic.model_validate(photo.model_dump())
+
+
+def _reported_capture(
+    taken_at: datetime | None, lat: float | None, lon: float | None, *, now: datetime, settings: Settings
+) -> service.ReportedCapture:
+    """What the phone says of the capture, checked before anything is stored.
+
+    The phone shrinks photos on a canvas before upload, which drops their EXIF, so it sends the
+    capture time and place it read from the original file alongside.
+    """
+    if (lat is None) != (lon is None):
+        missing = "exif_lon" if lon is None else "exif_lat"
+        raise InvalidInput("拍摄地点的纬度（exif_lat）和经度（exif_lon）须同时提供。", loc=("body", missing))
+    if taken_at is not None and taken_at > now + timedelta(seconds=settings.future_tolerance_s):
+        minutes = settings.future_tolerance_s // 60
+        raise InvalidInput(
+            f"照片的拍摄时间比服务器时间晚了 {minutes} 分钟以上，请检查手机的日期和时间。", loc=("body", "taken_at")
+        )
+    return service.ReportedCapture(taken_at=taken_at, lat=lat, lon=lon)
 
 
 @router.post(
@@ -40,8 +62,22 @@ def upload_photo(
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="照片文件")],
     id: Annotated[uuid.UUID, Form(description="手机生成的照片编号（UUID）")],
+    taken_at: Annotated[
+        Instant | None,
+        Form(description="拍摄时间（RFC 3339，带时区），照片本身没有 EXIF 拍摄时间时使用"),
+    ] = None,
+    exif_lat: Annotated[
+        float | None,
+        Form(ge=-90, le=90, description="拍摄地点纬度，须与 exif_lon 同时提供；照片本身没有 EXIF GPS 时使用"),
+    ] = None,
+    exif_lon: Annotated[
+        float | None,
+        Form(ge=-180, le=180, description="拍摄地点经度，须与 exif_lat 同时提供；照片本身没有 EXIF GPS 时使用"),
+    ] = None,
 ) -> PhotoPublic:
     settings = request.app.state.settings
+    now = utcnow()
+    reported = _reported_capture(taken_at, exif_lat, exif_lon, now=now, settings=settings)
     limit = settings.max_photo_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
@@ -49,7 +85,14 @@ def upload_photo(
     store: PhotoStore = request.app.state.photos
     try:
         photo, created = service.ingest_photo(
-            session=session, store=store, settings=settings, user=user, photo_id=str(id), data=data, now=utcnow()
+            session=session,
+            store=store,
+            settings=settings,
+            user=user,
+            photo_id=str(id),
+            data=data,
+            now=now,
+            reported=reported,
         )
     except TooManyPixels as exc:
         raise PayloadTooLarge(str(exc)) from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, tuple_
@@ -85,14 +86,39 @@ def similar_photos(
     return found
 
 
+@dataclass(frozen=True)
+class ReportedCapture:
+    """Capture time (aware) and place the phone read from the original file before shrinking it.
+
+    A photo drawn on a canvas to shrink it loses its EXIF, and with it the facts the evidence
+    checks compare against the visit. The file's own EXIF is still preferred when it has any:
+    it was written by the camera, while these come from the phone's own code.
+    """
+
+    taken_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
 def ingest_photo(
-    *, session: Session, store: PhotoStore, settings: Settings, user: User, photo_id: str, data: bytes, now: datetime
+    *,
+    session: Session,
+    store: PhotoStore,
+    settings: Settings,
+    user: User,
+    photo_id: str,
+    data: bytes,
+    now: datetime,
+    reported: ReportedCapture | None = None,
 ) -> tuple[Photo, bool]:
     """Keep an uploaded photo; returns the row and whether this upload created it.
 
+    ``reported`` fills in the capture time and the GPS position, each on its own, where the
+    file's EXIF has none. A resend of the same id and bytes answers the row as first stored.
     Raises ``ImageRejected`` for what is not a usable image and ``RecordConflict`` when the id
     already names a different photo.
     """
+    reported = reported or ReportedCapture()
     sha256 = hashlib.sha256(data).hexdigest()
     lookup_begins_transaction = not session.in_transaction()
     existing = session.get(Photo, photo_id)
@@ -116,6 +142,10 @@ def ingest_photo(
     for key, content in files.items():
         store.put(key, content)
 
+    taken_at = processed.taken_at if processed.taken_at is not None else reported.taken_at
+    exif_lat, exif_lon = (
+        (processed.exif_lat, processed.exif_lon) if processed.exif_lat is not None else (reported.lat, reported.lon)
+    )
     county_code = county_of(user.scope_code)
     near = similar_photos(
         session=session,
@@ -132,9 +162,9 @@ def ingest_photo(
         width=processed.width,
         height=processed.height,
         size_bytes=len(data),
-        taken_at=processed.taken_at,
-        exif_lat=processed.exif_lat,
-        exif_lon=processed.exif_lon,
+        taken_at=taken_at,
+        exif_lat=exif_lat,
+        exif_lon=exif_lon,
         near_duplicates=[other_id for other_id, _ in sorted(near, key=lambda item: item[1])],
         display_key=f"{stem}.jpg",
         thumb_key=f"{stem}-thumb.jpg",

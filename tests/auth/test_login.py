@@ -75,6 +75,19 @@ def test_login_returns_a_bearer_token_that_works_on_me(client: TestClient, sessi
         "display_name": "secretary_a1",
         "role": "secretary",
         "scope_code": VILLAGE_A1,
+        "postings": [
+            {
+                "village_code": VILLAGE_A1,
+                "village_name": "桃源村",
+                "position": "first_secretary",
+                "dispatch_unit": "县财政局",
+                "start_date": "2026-01-01",
+                "end_date": None,
+                "lat": 26.5,
+                "lon": 106.7,
+                "radius_m": 1500,
+            }
+        ],
     }
 
 
@@ -87,6 +100,7 @@ def test_me_of_an_admin_has_no_scope(client: TestClient, session: Session):
     assert me.status_code == 200, me.text
     assert me.json()["role"] == "admin"
     assert me.json()["scope_code"] is None
+    assert me.json()["postings"] == []
 
 
 @pytest.mark.parametrize(
@@ -260,6 +274,21 @@ def test_an_expired_token_is_refused(client: TestClient, session: Session):
     token, _ = issue_access_token(user_id=user_id, key=SIGNING_KEY, minutes=-1)
 
     assert_unauthenticated(client.get(ME_URL, headers={"Authorization": f"Bearer {token}"}))
+
+
+def test_a_login_lasts_a_week_so_a_secretary_days_without_signal_need_not_log_in_again(
+    client: TestClient, session: Session
+):
+    make_county(session)
+    assert Settings.model_fields["access_token_minutes"].default == 7 * 24 * 60
+
+    before = datetime.now(UTC)
+    body = log_in(client, "secretary_a1").json()
+
+    assert body["expires_in"] == 7 * 24 * 3600
+    claims = jwt.decode(body["access_token"], SIGNING_KEY, algorithms=["HS256"])
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
+    assert before + timedelta(days=7) - timedelta(seconds=5) <= expires <= datetime.now(UTC) + timedelta(days=7)
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import sqlite3
 import struct
 import uuid
 import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from sqlmodel import Session, select
 from api.photos import imaging
 from api.photos.models import Photo, PhotoHashBand
 from api.settings import Settings
-from tests.factories import TOWN_A, County, make_county
+from tests.factories import TOWN_A, VILLAGE_A1, County, make_county
 from tests.photos.pictures import scene
 from tests.problems import assert_problem
 
@@ -149,8 +150,9 @@ def upload(
     filename: str = "IMG_0001.jpg",
     content_type: str = "image/jpeg",
     field: str = "file",
+    capture: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    form = {"id": photo_id or str(uuid.uuid4())}
+    form = {"id": photo_id or str(uuid.uuid4()), **(capture or {})}
     response: httpx.Response = client.post(
         PHOTOS_URL, data=form, files={field: (filename, data, content_type)}, headers=dict(headers)
     )
@@ -382,6 +384,158 @@ def test_no_database_lock_is_held_while_the_pixels_are_worked(
 
     assert response.status_code == 201, response.text
     assert others_could_write == [True]
+
+
+# --- capture facts the phone sends with a shrunk photo ----------------------------------------
+
+# The phone draws the photo on a canvas to shrink it, which drops the EXIF; it sends what it read
+# from the original file as form fields instead.
+PHONE_SAYS = {"taken_at": "2026-05-01T09:30:00+08:00", "exif_lat": "26.58", "exif_lon": "106.71"}
+
+
+def test_capture_facts_sent_with_a_photo_without_exif_are_stored_and_answered(
+    client: TestClient, session: Session, secretary: dict[str, str]
+) -> None:
+    photo_id = str(uuid.uuid4())
+
+    response = upload(client, secretary, jpeg(scene(40)), photo_id, capture=PHONE_SAYS)
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert (body["exif_lat"], body["exif_lon"]) == (26.58, 106.71)
+    session.expire_all()
+    stored = session.get(Photo, photo_id)
+    assert stored is not None
+    assert stored.taken_at == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert (stored.exif_lat, stored.exif_lon) == (26.58, 106.71)
+
+
+def test_the_files_own_exif_wins_over_what_the_phone_says(client: TestClient, secretary: dict[str, str]) -> None:
+    data = jpeg(scene(41), taken="2026:04:30 18:00:00", offset="+08:00", gps=(26.5, 106.7))
+
+    response = upload(client, secretary, data, capture=PHONE_SAYS)
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 4, 30, 10, 0, tzinfo=UTC)
+    assert body["exif_lat"] == pytest.approx(26.5, abs=1e-6)
+    assert body["exif_lon"] == pytest.approx(106.7, abs=1e-6)
+
+
+def test_the_phone_fills_in_only_what_the_file_lacks(client: TestClient, secretary: dict[str, str]) -> None:
+    time_only = upload(client, secretary, jpeg(scene(42), taken="2026:04:30 18:00:00"), capture=PHONE_SAYS)
+    place_only = upload(client, secretary, jpeg(scene(43), gps=(26.5, 106.7)), capture=PHONE_SAYS)
+
+    assert time_only.status_code == 201, time_only.text
+    assert datetime.fromisoformat(time_only.json()["taken_at"]) == datetime(2026, 4, 30, 10, 0, tzinfo=UTC)
+    assert (time_only.json()["exif_lat"], time_only.json()["exif_lon"]) == (26.58, 106.71)
+    assert place_only.status_code == 201, place_only.text
+    assert datetime.fromisoformat(place_only.json()["taken_at"]) == datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+    assert place_only.json()["exif_lat"] == pytest.approx(26.5, abs=1e-6)
+
+
+def test_capture_facts_are_optional_and_empty_fields_count_as_absent(
+    client: TestClient, secretary: dict[str, str]
+) -> None:
+    time_only = upload(client, secretary, jpeg(scene(44)), capture={"taken_at": PHONE_SAYS["taken_at"]})
+    empty = upload(client, secretary, jpeg(scene(45)), capture={"taken_at": "", "exif_lat": "", "exif_lon": ""})
+
+    assert time_only.status_code == 201, time_only.text
+    assert (time_only.json()["exif_lat"], time_only.json()["exif_lon"]) == (None, None)
+    assert empty.status_code == 201, empty.text
+    assert (empty.json()["taken_at"], empty.json()["exif_lat"], empty.json()["exif_lon"]) == (None, None, None)
+
+
+def test_a_capture_time_just_inside_the_future_tolerance_is_accepted(
+    client: TestClient, settings: Settings, secretary: dict[str, str]
+) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=settings.future_tolerance_s - 60)
+
+    response = upload(client, secretary, jpeg(scene(46)), capture={"taken_at": soon.isoformat()})
+
+    assert response.status_code == 201, response.text
+    assert datetime.fromisoformat(response.json()["taken_at"]) == soon
+
+
+def test_a_resend_with_capture_facts_is_200_with_the_same_body(
+    client: TestClient, session: Session, settings: Settings, secretary: dict[str, str]
+) -> None:
+    photo_id = str(uuid.uuid4())
+    data = jpeg(scene(47))
+    first = upload(client, secretary, data, photo_id, capture=PHONE_SAYS)
+    assert first.status_code == 201, first.text
+    files = media_files(settings)
+
+    again = upload(client, secretary, data, photo_id, capture=PHONE_SAYS)
+
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert photo_count(session) == 1
+    assert media_files(settings) == files
+
+
+def _in_an_hour() -> str:
+    return (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+
+
+BAD_CAPTURE: dict[str, tuple[Callable[[], dict[str, str]], str]] = {
+    "latitude without longitude": (lambda: {"exif_lat": "26.58"}, "exif_lon"),
+    "longitude without latitude": (lambda: {"exif_lon": "106.71"}, "exif_lat"),
+    "latitude past the pole": (lambda: {"exif_lat": "90.5", "exif_lon": "106.71"}, "exif_lat"),
+    "longitude past the date line": (lambda: {"exif_lat": "26.58", "exif_lon": "-180.5"}, "exif_lon"),
+    "latitude not a number": (lambda: {"exif_lat": "北纬26度", "exif_lon": "106.71"}, "exif_lat"),
+    "latitude NaN": (lambda: {"exif_lat": "nan", "exif_lon": "106.71"}, "exif_lat"),
+    "time without offset": (lambda: {"taken_at": "2026-05-01T09:30:00"}, "taken_at"),
+    "time not a time": (lambda: {"taken_at": "昨天上午"}, "taken_at"),
+    "time in the future": (lambda: {"taken_at": _in_an_hour()}, "taken_at"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_CAPTURE))
+def test_bad_capture_facts_are_a_422_problem_and_nothing_is_stored(
+    client: TestClient, session: Session, settings: Settings, secretary: dict[str, str], kind: str
+) -> None:
+    make, field = BAD_CAPTURE[kind]
+
+    response = upload(client, secretary, jpeg(scene(48)), capture=make())
+
+    body = assert_problem(response, 422)
+    assert body["type"] == "/problems/validation"
+    assert [error["loc"] for error in body["errors"]] == [["body", field]]
+    assert all(re.search(r"[\u4e00-\u9fff]", error["msg"]) for error in body["errors"]), body
+    assert photo_count(session) == 0
+    assert media_files(settings) == []
+
+
+def test_a_phone_shrunk_photo_far_from_the_visit_time_is_flagged(client: TestClient, session: Session) -> None:
+    """The time check works for photos whose EXIF the phone dropped, from the time it sent along."""
+    county = make_county(session)
+    headers = county.headers("secretary_a1")
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    on_time = upload(client, headers, jpeg(scene(49)), capture={"taken_at": started.isoformat()})
+    stale = upload(client, headers, jpeg(scene(50)), capture={"taken_at": (started - timedelta(days=3)).isoformat()})
+    assert on_time.status_code == stale.status_code == 201, (on_time.text, stale.text)
+
+    checks = []
+    for photo in (on_time, stale):
+        visit = {
+            "id": str(uuid.uuid4()),
+            "kind": "home_visit",
+            "household_id": county.households[VILLAGE_A1].id,
+            "started_at": started.isoformat(),
+            "lat": 26.5,
+            "lon": 106.7,
+            "accuracy_m": 15,
+            "notes": "了解了家里的收入情况。",
+            "photo_ids": [photo.json()["id"]],
+        }
+        response = client.post("/api/v1/visits", json=visit, headers=headers)
+        assert response.status_code == 201, response.text
+        checks.append(response.json()["checks"])
+        started += timedelta(minutes=30)  # well apart, so the pace check stays quiet
+
+    assert checks == [[], ["photo_time_mismatch"]]
 
 
 # --- serving ---------------------------------------------------------------------------------
