@@ -12,16 +12,19 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import Response
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
+from api.auth.principal import Principal
 from api.errors import AppError
+from api.validators import RegionCodeQuery, RowIdQuery
 
 
 def content_hash(record: BaseModel) -> str:
@@ -115,3 +118,34 @@ def answer_single(outcome: Outcome, response: Response) -> None:
         raise outcome.error
     if outcome.status == "unchanged":
         response.status_code = 200
+
+
+@dataclass
+class RecordFilters:
+    """The filters every list of field records takes: which village, whose, and when.
+
+    Used as a dependency (``Annotated[RecordFilters, Depends()]``), so visits and check-ins are
+    filtered, and scope-checked, the same way.
+    """
+
+    village_code: RegionCodeQuery = None
+    user_id: RowIdQuery = None
+    since: Annotated[datetime | None, Query(description="时间不早于（RFC 3339）")] = None
+    until: Annotated[datetime | None, Query(description="时间早于（RFC 3339）")] = None
+
+    def apply(self, stmt: Any, *, by: Principal, village: Any, user: Any, at: Any) -> Any:
+        """``stmt`` narrowed to the reader's scope and to these filters, on the given columns."""
+        stmt = stmt.where(by.where_under(village))
+        if self.village_code:
+            by.require_covers(self.village_code, what="村")
+            stmt = stmt.where(village == self.village_code)
+        if self.user_id is not None:
+            stmt = stmt.where(user == self.user_id)
+        if self.since is not None:
+            stmt = stmt.where(col(at) >= self.since)
+        if self.until is not None:
+            stmt = stmt.where(col(at) < self.until)
+        return stmt
+
+
+RecordFiltersDep = Annotated[RecordFilters, Depends()]

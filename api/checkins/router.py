@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from sqlmodel import select
 
 from api.auth.principal import CurrentPrincipal
 from api.checkins import service
 from api.checkins.models import Checkin
 from api.checkins.schemas import CheckinIn, CheckinPublic
 from api.db import SessionDep, utcnow
-from api.records import answer_single
+from api.pagination import Page, PageDep, paginate
+from api.records import RecordFiltersDep, answer_single
 
 router = APIRouter(prefix="/checkins", tags=["field records"])
 
@@ -31,3 +33,13 @@ def create_checkin(
     checkin = session.get(Checkin, outcome.id)
     assert checkin is not None
     return CheckinPublic.model_validate(checkin.model_dump())
+
+
+@router.get("", response_model=Page[CheckinPublic], summary="管辖范围内的驻村签到")
+def list_checkins(
+    session: SessionDep, principal: CurrentPrincipal, page: PageDep, filters: RecordFiltersDep
+) -> Page[CheckinPublic]:
+    columns = {"village": Checkin.village_code, "user": Checkin.user_id, "at": Checkin.at}
+    stmt = filters.apply(select(Checkin), by=principal, **columns)
+    rows, cursor = paginate(session, stmt, Checkin.id, page)
+    return Page(items=[CheckinPublic.model_validate(c.model_dump()) for c in rows], next_cursor=cursor)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import col, select
+from fastapi import APIRouter, Request, Response
+from sqlmodel import select
 
 from api.auth.principal import CurrentPrincipal
 from api.db import SessionDep, utcnow
 from api.errors import NotFound
 from api.pagination import Page, PageDep, paginate
-from api.records import answer_single
-from api.validators import RegionCodeQuery, RowIdQuery
+from api.records import RecordFiltersDep, answer_single
 from api.visits import service
 from api.visits.models import Visit
 from api.visits.schemas import VisitIn, VisitPublic
@@ -40,24 +36,10 @@ def create_visit(
 
 @router.get("", response_model=Page[VisitPublic], summary="管辖范围内的走访记录")
 def list_visits(
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    page: PageDep,
-    village_code: RegionCodeQuery = None,
-    user_id: RowIdQuery = None,
-    since: Annotated[datetime | None, Query(description="走访时间不早于（RFC 3339）")] = None,
-    until: Annotated[datetime | None, Query(description="走访时间早于（RFC 3339）")] = None,
+    session: SessionDep, principal: CurrentPrincipal, page: PageDep, filters: RecordFiltersDep
 ) -> Page[VisitPublic]:
-    stmt = select(Visit).where(principal.where_under(Visit.village_code))
-    if village_code:
-        principal.require_covers(village_code, what="村")
-        stmt = stmt.where(Visit.village_code == village_code)
-    if user_id is not None:
-        stmt = stmt.where(Visit.user_id == user_id)
-    if since is not None:
-        stmt = stmt.where(col(Visit.started_at) >= since)
-    if until is not None:
-        stmt = stmt.where(col(Visit.started_at) < until)
+    columns = {"village": Visit.village_code, "user": Visit.user_id, "at": Visit.started_at}
+    stmt = filters.apply(select(Visit), by=principal, **columns)
     rows, cursor = paginate(session, stmt, Visit.id, page)
     shown = service.visit_public(session, [v.id for v in rows])
     return Page(items=[shown[v.id] for v in rows], next_cursor=cursor)

@@ -100,3 +100,22 @@ def test_photos_go_before_the_visits_that_name_them(client: TestClient, session:
     photo = upload_photo(client, county.headers("secretary_a1"), jpeg(seed=5))
     results = sync(client, county, [visit(county, photo_ids=[photo])]).json()["results"]
     assert results[0]["status"] == "created"
+
+
+def test_checkins_are_listed_within_the_readers_scope(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    mine = [checkin(at=(NOW - timedelta(days=d)).isoformat()) for d in (0, 1, 2)]
+    assert [r["status"] for r in sync(client, county, [], mine).json()["results"]] == ["created"] * 3
+
+    town = client.get(f"/api/v1/checkins?village_code={VILLAGE_A1}", headers=county.headers("town_a")).json()
+    assert sorted(c["id"] for c in town["items"]) == sorted(c["id"] for c in mine)
+    recent = client.get(
+        "/api/v1/checkins",
+        params={"since": (NOW - timedelta(days=1, hours=1)).isoformat()},
+        headers=county.headers("county"),
+    ).json()
+    assert len(recent["items"]) == 2
+    other_town = client.get("/api/v1/checkins", headers=county.headers("town_b")).json()
+    assert other_town["items"] == []
+    refused = client.get(f"/api/v1/checkins?village_code={VILLAGE_A1}", headers=county.headers("town_b"))
+    assert refused.status_code in (403, 404)
