@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
@@ -20,6 +20,7 @@ from api.households.router import imports_router
 from api.households.router import router as households_router
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
+from api.ops.pwa import PACKAGED_PWA_DIR, mount_pwa
 from api.ops.router import router as ops_router
 from api.photos.router import router as photos_router
 from api.photos.storage import open_photo_store
@@ -30,7 +31,6 @@ from api.visits.router import router as visits_router
 from api.visits.sync import router as sync_router
 
 API_PREFIX = "/api/v1"
-PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 SWAGGER_UI_DIR = Path(__file__).resolve().parent / "ops" / "vendor" / "swagger-ui"
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and the other fields around an uploaded file
@@ -77,20 +77,6 @@ def _mount_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
 
-def _mount_pwa(app: FastAPI) -> None:
-    """The phone app at ``/``; its service worker must never be cached by the browser."""
-
-    @app.get("/sw.js", include_in_schema=False)
-    def service_worker() -> FileResponse:
-        return FileResponse(PWA_DIR / "sw.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"})
-
-    @app.get("/manifest.webmanifest", include_in_schema=False)
-    def manifest() -> FileResponse:
-        return FileResponse(PWA_DIR / "manifest.webmanifest", media_type="application/manifest+json")
-
-    app.mount("/", StaticFiles(directory=str(PWA_DIR), html=True), name="pwa")
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the whole service for ``settings`` (the environment's when not given)."""
     settings = settings or get_settings()
@@ -121,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(_api_router())
     _mount_docs(app)
-    _mount_pwa(app)
+    mount_pwa(app, settings.pwa_dir or PACKAGED_PWA_DIR)
 
     def body_limit(path: str) -> int:
         if path.startswith(f"{API_PREFIX}/imports/"):
