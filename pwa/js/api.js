@@ -1,0 +1,77 @@
+// Talking to the service: one fetch wrapper that adds the login token and turns every failure
+// into an ApiError carrying the server's own words (RFC 9457 problem details).
+
+import { t } from "./messages.js";
+
+const BASE = "/api/v1";
+let token = null;
+
+export function setToken(value) {
+  token = value;
+}
+
+export class ApiError extends Error {
+  constructor({ status, title, detail, errors = [], network = false }) {
+    super(detail || title);
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.errors = errors;
+    this.network = network;
+  }
+
+  /** Worth trying again later: no connection, or the server's own trouble. */
+  get retryable() {
+    return this.network || this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+
+  /** The words to show a person: the server's detail and the fields it names. */
+  get words() {
+    const fields = this.errors.map((e) => e.msg).filter(Boolean);
+    return [this.detail || this.title, ...fields].filter(Boolean).join("；");
+  }
+}
+
+export async function api(path, { method = "GET", json, form } = {}) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  let response;
+  try {
+    response = await fetch(BASE + path, { method, headers, body, cache: "no-store" });
+  } catch {
+    throw new ApiError({ status: 0, title: t("error.network"), network: true });
+  }
+  if (response.ok) return response.status === 204 ? null : response.json();
+  let problem = {};
+  try {
+    problem = await response.json();
+  } catch {
+    // A proxy's HTML error page: fall back to the status alone.
+  }
+  throw new ApiError({
+    status: response.status,
+    title: problem.title || t("error.status", { status: response.status }),
+    detail: problem.detail,
+    errors: Array.isArray(problem.errors) ? problem.errors : [],
+  });
+}
+
+/** Every page of a list endpoint, following `next_cursor`. */
+export async function apiAll(path) {
+  const items = [];
+  let cursor = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const page = await api(`${path}${sep}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}

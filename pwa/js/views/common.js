@@ -1,0 +1,49 @@
+// Pieces several screens share.
+
+import { t } from "../messages.js";
+import { h, since } from "../ui.js";
+
+/** One household as a tappable row that opens the visit form for it. */
+export function householdRow(household) {
+  const place = [household.group_name, household.address].filter(Boolean).join(" · ");
+  const overdue = household.last_visit_ms == null || Date.now() - household.last_visit_ms > 90 * 86_400_000;
+  return h(
+    "li",
+    {},
+    h(
+      "a",
+      { class: "row", href: `#/visit?household=${household.id}` },
+      h(
+        "span",
+        { class: "row-main" },
+        h("strong", {}, household.head_name),
+        place && h("span", { class: "muted" }, place),
+        household.tags.length > 0 && h("span", { class: "tags" }, household.tags.join("、")),
+      ),
+      h(
+        "span",
+        { class: `row-side${overdue ? " overdue" : ""}` },
+        since(household.last_visit_ms),
+        h("span", { class: "muted" }, t("household.count", { count: household.visit_count })),
+      ),
+    ),
+  );
+}
+
+/** A village picker when the secretary is posted to more than one village. */
+export function villagePicker(app) {
+  const villages = app.villages();
+  if (villages.length < 2) return null;
+  const select = h(
+    "select",
+    { id: "village", onchange: () => app.setVillage(select.value) },
+    villages.map((v) => h("option", { value: v.village_code, selected: v.village_code === app.village() }, v.village_name)),
+  );
+  return h("div", { class: "field" }, h("label", { for: "village" }, t("village.pick")), select);
+}
+
+/** The state of one queued record in words and colour. */
+export function stateBadge(record) {
+  const key = record.state === "sent" ? "sent" : record.state === "failed" ? "failed" : "pending";
+  return h("span", { class: `badge ${key}` }, t(`state.${key}`));
+}
