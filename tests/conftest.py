@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +24,7 @@ from api.main import create_app
 from api.migrations import upgrade
 from api.settings import Settings
 from tests.factories import SIGNING_KEY
+from tests.servers import running_server
 
 POSTGRES_URL_ENV = "ZOUFANG_TEST_POSTGRES_URL"
 
@@ -103,36 +99,11 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """A real ``zoufang serve`` on a free port over an empty SQLite folder; yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "ZOUFANG_DATA_DIR": str(tmp_path)}
-    env.pop("ZOUFANG_DATABASE_URL", None)
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
-    base = f"http://127.0.0.1:{port}"
-    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as server:
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/readyz", timeout=2):
-                        break
-                except OSError:
-                    output = server.stdout.read().decode() if server.poll() is not None and server.stdout else ""
-                    assert server.poll() is None, f"zoufang serve exited: {output}"
-                    assert time.monotonic() < deadline, "zoufang serve did not become ready within 60 s"
-                    time.sleep(0.2)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
+    with running_server(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import subprocess
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.browser import CHROMIUM_ARGS
 
 
 def test_swagger_ui_renders_the_api(live_server: str, chromium: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = subprocess.run(
         [
             chromium,
-            *CHROMIUM_FLAGS,
+            "--headless",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             "--virtual-time-budget=10000",
             "--dump-dom",
