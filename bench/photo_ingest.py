@@ -58,10 +58,12 @@ import PIL
 import pillow_heif
 from PIL import Image, ImageChops, ImageDraw, ImageOps, features
 
+# A sibling module (run as a script, bench/ is first on sys.path).
+from readme import write_figures
+
 from api.photos.imaging import process_photo
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "bench" / "README.md"
 SECTION = "## Photo ingest"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 SIZE = (4000, 3000)
@@ -398,29 +400,13 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-README_INTRO = """# Benchmarks
-
-`bench/` holds scripts that measure the service against the performance targets its issues
-set; anyone can run them with `uv run --group bench python bench/<script>.py`. Machines differ
-and are often shared, so the figures that count are ratios between pipelines measured in one
-run on the same inputs. Each section names the machine it was measured on (cores as `nproc`
-counts them, CPU model from /proc/cpuinfo, Python and Pillow versions); its absolute numbers
-hold for that machine only.
-"""
-
 BEGIN = "<!-- figures: written by bench/photo_ingest.py --write-readme -->"
 END = "<!-- end of figures -->"
 
 
 def write_readme(figures: str) -> None:
-    """Replace the figures between the markers, keeping any notes around them; add the section if missing."""
-    block = f"{BEGIN}\n{figures.strip()}\n{END}"
-    text = README.read_text(encoding="utf-8") if README.exists() else README_INTRO
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
-    else:
-        text = f"{text.rstrip()}\n\n{SECTION}\n\n{block}\n"
-    README.write_text(text, encoding="utf-8")
+    """This script's figures into bench/README.md, keeping the notes around them."""
+    write_figures(figures, section=SECTION, begin=BEGIN, end=END)
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -476,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{SECTION}\n\n{figures}")
     if args.write_readme:
         write_readme(figures)
-        print(f"wrote {README.relative_to(ROOT)}", file=sys.stderr)
+        print("wrote bench/README.md", file=sys.stderr)
 
 
 if __name__ == "__main__":
