@@ -4,7 +4,7 @@
 import { get, put } from "./db.js";
 import { loadHouseholds, refreshHouseholds } from "./households.js";
 import { t } from "./messages.js";
-import { flush, onOutboxChange, waiting } from "./outbox.js";
+import { flush, onOutboxChange, records, waiting } from "./outbox.js";
 import { logOut, markExpired, refreshMe, restoreSession, session, villages } from "./session.js";
 import { h, toast } from "./ui.js";
 
@@ -108,7 +108,7 @@ async function chooseVillage() {
 }
 
 async function reloadHouseholds() {
-  await loadHouseholds(await waiting());
+  await loadHouseholds(await records());
 }
 
 async function updateChip() {
@@ -126,7 +126,10 @@ async function updateChip() {
         .join(" · ");
 }
 
-/** Send the outbox; `force` (the default) ignores the back-off of earlier failures. */
+/**
+ * Send the outbox; `force` (the default) ignores the back-off of earlier failures. Whatever
+ * arrived changes the households' visit dates and counts, so they are downloaded again after.
+ */
 async function syncNow({ force = true } = {}) {
   if (!session()) return;
   if (!session().token) {
@@ -136,10 +139,12 @@ async function syncNow({ force = true } = {}) {
   syncing = true;
   updateChip();
   if (LIVE_VIEWS.has(current.name)) refresh();
+  let sent = 0;
   try {
     const result = await flush({ force });
+    sent = result.sent;
     if (result.authExpired) await expire();
-    else if (force && result.sent) toast(t("sync.sent", { count: result.sent }));
+    else if (force && sent) toast(t("sync.sent", { count: sent }));
   } catch (error) {
     toast(t("sync.failed", { reason: error?.message ?? error }));
   } finally {
@@ -147,12 +152,19 @@ async function syncNow({ force = true } = {}) {
     updateChip();
     if (LIVE_VIEWS.has(current.name)) refresh();
   }
+  if (sent) await downloadHouseholds();
+  return sent;
 }
 
 /** Online: send what waits first, then bring the account and the households up to date. */
 async function syncWithServer() {
   if (!navigator.onLine || !session()?.token) return;
-  await syncNow();
+  const sent = await syncNow();
+  if (!sent) await downloadHouseholds(); // a sync that sent something has downloaded them already
+}
+
+async function downloadHouseholds() {
+  if (!navigator.onLine || !session()?.token) return;
   try {
     await refreshMe();
     await chooseVillage();

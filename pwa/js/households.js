@@ -26,18 +26,21 @@ export async function refreshHouseholds(villageCodes) {
 }
 
 /**
- * Load the cache into memory, with the visits still waiting in the outbox counted in, so the
- * 待走访 list moves as soon as a visit is saved, not when it reaches the server.
+ * Load the cache into memory with the visits made on this phone counted in, so the 待走访 list
+ * moves as soon as a visit is saved, not when the households are next downloaded. The latest
+ * visit counts whether sent or not (taking the later of two times is safe to repeat); only the
+ * unsent ones add to the count, which the server's figure already holds for the others.
  */
-export async function loadHouseholds(pendingVisits = []) {
+export async function loadHouseholds(localRecords = []) {
   const rows = await getAll("households");
   const local = new Map();
-  for (const visit of pendingVisits) {
-    if (visit.body.kind !== "home_visit" || visit.body.household_id == null) continue;
-    const seen = local.get(visit.body.household_id) ?? { at: null, count: 0 };
-    if (!seen.at || visit.body.started_at > seen.at) seen.at = visit.body.started_at;
-    seen.count += 1;
-    local.set(visit.body.household_id, seen);
+  for (const record of localRecords) {
+    const visit = record.body;
+    if (record.type !== "visit" || visit.kind !== "home_visit" || visit.household_id == null) continue;
+    const seen = local.get(visit.household_id) ?? { at: null, count: 0 };
+    if (!seen.at || Date.parse(visit.started_at) > Date.parse(seen.at)) seen.at = visit.started_at;
+    if (record.state !== "sent") seen.count += 1;
+    local.set(visit.household_id, seen);
   }
   index = rows.map((household) => {
     const extra = local.get(household.id);

@@ -18,15 +18,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-const dateTime = new Intl.DateTimeFormat("zh-CN", {
-  month: "numeric",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-});
-
+/** "12月2日 09:05", as people write it (Intl's zh-CN short form is the ambiguous "12/2"). */
 export function formatTime(value) {
-  return value == null ? "" : dateTime.format(new Date(value));
+  if (value == null) return "";
+  const d = new Date(value);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getMonth() + 1}月${d.getDate()}日 ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
 /** "3 天前", "从未走访" — how long since a household was last visited. */

@@ -35,6 +35,7 @@ def test_each_main_screen(phone_app: PhoneApp, field_server, screenshot, assert_
     app.record_visit(field_server.household_names[0], notes="了解到家里老人看病不便。", request="希望村卫生室每周开门")
     app.page.context.set_offline(True)
     app.record_visit(field_server.household_names[1], notes="讲解医保缴费政策。")
+    expect(app.page.locator("#toast")).to_be_hidden(timeout=10_000)  # the "saved" note has gone
     for route, heading in SCREENS:
         app.page.goto(f"{field_server.base_url}/#/{route}")
         expect(app.heading).to_have_text(heading)
