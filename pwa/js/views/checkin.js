@@ -2,10 +2,10 @@
 
 import { POOR_ACCURACY_M, watchFix } from "../geo.js";
 import { t } from "../messages.js";
-import { enqueue, records } from "../outbox.js";
+import { records } from "../outbox.js";
 import { session } from "../session.js";
 import { formatTime, h, toast, withOffset } from "../ui.js";
-import { stateBadge } from "./common.js";
+import { saveOnPhone, stateBadge } from "./common.js";
 
 export const title = () => t("checkin.title");
 
@@ -49,15 +49,7 @@ export async function render({ app }) {
         accuracy_m: fix.accuracy_m,
       },
     };
-    button.disabled = true;
-    try {
-      await enqueue(record);
-    } catch (e) {
-      button.disabled = false;
-      error.textContent = e?.name === "QuotaExceededError" ? t("error.quota") : t("error.saveFailed", { reason: e?.message ?? e });
-      error.hidden = false;
-      return;
-    }
+    if (!(await saveOnPhone({ record, button, error }))) return;
     stop();
     toast(t("checkin.saved"));
     await app.recorded();

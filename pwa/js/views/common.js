@@ -1,6 +1,7 @@
 // Pieces several screens share.
 
 import { t } from "../messages.js";
+import { enqueue } from "../outbox.js";
 import { h, since } from "../ui.js";
 
 /** One household as a tappable row that opens the visit form for it. */
@@ -46,4 +47,24 @@ export function villagePicker(app) {
 export function stateBadge(record) {
   const key = record.state === "sent" ? "sent" : record.state === "failed" ? "failed" : "pending";
   return h("span", { class: `badge ${key}` }, t(`state.${key}`));
+}
+
+/**
+ * Save a record on the phone from a form. On failure (a full phone, most often) the form stays
+ * as it was, with the reason shown in `error`; resolves to whether the record was saved.
+ */
+export async function saveOnPhone({ record, photos = [], button, error }) {
+  button.disabled = true;
+  error.hidden = true;
+  try {
+    await enqueue(record, photos);
+    return true;
+  } catch (e) {
+    button.disabled = false;
+    error.textContent =
+      e?.name === "QuotaExceededError" ? t("error.quota") : t("error.saveFailed", { reason: e?.message ?? e });
+    error.hidden = false;
+    error.scrollIntoView({ block: "center" });
+    return false;
+  }
 }

@@ -4,11 +4,11 @@
 import { POOR_ACCURACY_M, watchFix } from "../geo.js";
 import { household as findHousehold, search } from "../households.js";
 import { t } from "../messages.js";
-import { enqueue } from "../outbox.js";
 import { get, transact } from "../db.js";
 import { canvasPhoto, preparePhoto } from "../photos.js";
 import { session } from "../session.js";
 import { h, localInputValue, toast, withOffset } from "../ui.js";
+import { saveOnPhone } from "./common.js";
 import { signaturePad } from "./signature.js";
 
 export const title = () => t("visit.title");
@@ -281,15 +281,7 @@ export async function render({ app, params }) {
         signature_photo_id: signed?.id ?? null,
       },
     };
-    save.disabled = true;
-    try {
-      await enqueue(record, photos);
-    } catch (e) {
-      save.disabled = false;
-      error.textContent = e?.name === "QuotaExceededError" ? t("error.quota") : t("error.saveFailed", { reason: e?.message ?? e });
-      error.hidden = false;
-      return;
-    }
+    if (!(await saveOnPhone({ record, photos, button: save, error }))) return;
     stop();
     toast(t("visit.saved"));
     await app.recorded();
