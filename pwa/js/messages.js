@@ -88,7 +88,7 @@ const zh = {
   "checkin.noneToday": "今天还没有签到。",
 
   "records.title": "我的记录",
-  "records.none": "还没有记录。",
+  "records.none": "这部手机上还没有记录。",
   "records.photos": "{count} 张照片",
   "records.requests": "{count} 条诉求",
   "records.checks": "系统提示：{list}",
