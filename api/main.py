@@ -22,6 +22,7 @@ from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
 from api.ops.pwa import PACKAGED_PWA_DIR, mount_pwa
 from api.ops.router import router as ops_router
+from api.oversight.router import router as oversight_router
 from api.photos.router import router as photos_router
 from api.photos.storage import open_photo_store
 from api.regions.router import router as regions_router
@@ -49,6 +50,7 @@ def _api_router() -> APIRouter:
         checkins_router,
         sync_router,
         requests_router,
+        oversight_router,
     )
     for part in parts:
         router.include_router(part)

@@ -8,6 +8,7 @@ from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
 from api.flags.models import Flag
 from api.households.models import Household
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay
 from api.photos.models import Photo, PhotoHashBand
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
@@ -22,9 +23,12 @@ __all__ = [
     "LoginFailure",
     "Photo",
     "PhotoHashBand",
+    "PresenceDay",
     "Region",
     "User",
+    "VillageActivity",
     "VillagerRequest",
     "Visit",
+    "VisitDay",
     "VisitPhoto",
 ]

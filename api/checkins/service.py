@@ -17,6 +17,8 @@ from api.errors import AppError, Forbidden
 from api.evidence import checks
 from api.evidence.checks import Fix, VillagePoint
 from api.flags.service import Finding, raise_flags
+from api.oversight import rollups
+from api.oversight.rollups import StoredCheckin
 from api.photos.models import Photo
 from api.records import Outcome, content_hash, insert_new, resend_outcome, select_in, select_map
 from api.regions.models import Region
@@ -61,6 +63,12 @@ def record_checkins(
         winners = dict(session.exec(select(Checkin.id, Checkin.content_hash).where(col(Checkin.id).in_(lost))).all())
         outcomes = [resend_outcome(o.id, winners[o.id], accepted[o.id][1]) if o.id in lost else o for o in outcomes]
     findings = [finding for cid in inserted if (finding := accepted[cid][2]) is not None]
+    new = [accepted[cid] for cid in inserted]
+    rollups.add_checkins(
+        session,
+        (StoredCheckin(item.village_code, user_id, item.at, on_site=off_site is None) for item, _, off_site in new),
+        tz=settings.tz,
+    )
     raise_flags(session=session, findings=findings, now=now)
     for outcome in outcomes:
         if outcome.status == "created" and (finding := accepted[outcome.id][2]) is not None:

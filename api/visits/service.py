@@ -26,6 +26,8 @@ from api.evidence.checks import Fix, VillagePoint
 from api.evidence.loaders import nearby_visits, photo_matches
 from api.flags.service import Finding, raise_flags
 from api.households.models import Household
+from api.oversight import rollups
+from api.oversight.rollups import StoredVisit
 from api.photos.models import Photo
 from api.records import Outcome, RecordRejected, content_hash, insert_new, resend_outcome, select_in, select_map
 from api.regions.models import Region
@@ -90,6 +92,11 @@ def record_visits(
     created = {vid: accepted[vid] for vid in inserted}
     _write_parts(session, created, now=now)
     _count_home_visits(session, [item for item, _, _ in created.values()])
+    rollups.add_visits(
+        session,
+        (StoredVisit(v.code, user_id, item.started_at, item.kind == "home_visit") for item, v, _ in created.values()),
+        tz=settings.tz,
+    )
     raise_flags(session=session, findings=[f for vid in created for f in findings[vid]], now=now)
     for outcome in outcomes:
         if outcome.status == "created":
