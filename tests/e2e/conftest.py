@@ -71,7 +71,7 @@ def field_server(custom_field_server: FieldServerFactory) -> FieldServer:
 def browser(chromium: str) -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright for the whole session."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=[*CHROMIUM_ARGS, "--lang=zh-CN"])
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
