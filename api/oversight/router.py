@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from api.assignments.models import Assignment
@@ -12,18 +14,27 @@ from api.auth.models import SUPERVISOR_ROLES, User
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
 from api.db import SessionDep
-from api.oversight import dashboard
-from api.oversight.schemas import SecretaryRow, VillageRow
+from api.errors import NotFound
+from api.oversight import dashboard, detail, export
+from api.oversight.schemas import SecretaryDetail, SecretaryRow, VillageDetail, VillageRow
 from api.pagination import Page, PageDep, paginate
 from api.regions.models import Region
+from api.validators import RegionCodePath, RowIdPath
 
 router = APIRouter(prefix="/dashboard", tags=["oversight"])
 
 READERS = (*SUPERVISOR_ROLES, "inspector")
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ScopeQuery = Annotated[str | None, Query(description="区划代码：只看该地区之下（默认为本人管辖范围）")]
 
 
-@router.get("/villages", response_model=Page[VillageRow], summary="各村走访覆盖率、走访次数、驻村天数等")
+@router.get(
+    "/villages",
+    response_model=Page[VillageRow],
+    summary="各村走访覆盖率、走访次数、驻村天数等；format=csv 或 xlsx 时导出管辖范围内全部村",
+    responses={200: {"content": {CSV: {}, XLSX: {}}}},
+)
 def villages(
     request: Request,
     session: SessionDep,
@@ -32,13 +43,23 @@ def villages(
     today: TodayDep,
     scope: ScopeQuery = None,
     days: Annotated[int, Query(ge=1, le=730, description="统计最近多少天的走访（默认 90）")] = 90,
-) -> Page[VillageRow]:
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json（分页）、csv 或 xlsx（全部）")] = "json",
+) -> Page[VillageRow] | Response:
     require_roles(principal, *READERS, action="查看工作台")
     stmt = select(Region).where(Region.level == "village", principal.where_under(Region.code, scope))
-    rows, cursor = paginate(session, stmt, Region.code, page)
     tz = request.app.state.settings.tz
+    if format != "json":
+        everything = list(session.exec(stmt.order_by(col(Region.parent_code), col(Region.code))))
+        rows = dashboard.village_rows(session=session, villages=everything, days=days, today=today, tz=tz)
+        name = f"各村走访情况-{today.isoformat()}.{format}"
+        disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+        if format == "csv":
+            return Response(export.overview_csv(rows, tz=tz), media_type=CSV, headers=disposition)
+        title = f"各村走访情况（近 {days} 天，{today.isoformat()}）"
+        return Response(export.overview_xlsx(rows, tz=tz, title=title), media_type=XLSX, headers=disposition)
+    regions, cursor = paginate(session, stmt, Region.code, page)
     return Page(
-        items=dashboard.village_rows(session=session, villages=rows, days=days, today=today, tz=tz),
+        items=dashboard.village_rows(session=session, villages=regions, days=days, today=today, tz=tz),
         next_cursor=cursor,
     )
 
@@ -70,4 +91,64 @@ def secretaries(
     return Page(
         items=dashboard.secretary_rows(session=session, postings=postings, weeks=weeks, today=today, tz=tz),
         next_cursor=cursor,
+    )
+
+
+@router.get("/villages/{village_code}", response_model=VillageDetail, summary="一个村的工作台：每周走访、走访位置")
+def village_detail(
+    village_code: RegionCodePath,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    today: TodayDep,
+    days: Annotated[int, Query(ge=1, le=730, description="统计最近多少天（默认 90）")] = 90,
+    weeks: Annotated[int, Query(ge=1, le=104, description="每周走访图显示多少周（默认 12）")] = 12,
+) -> VillageDetail:
+    require_roles(principal, *READERS, action="查看工作台")
+    principal.require_covers(village_code, what="村")
+    village = session.get(Region, village_code)
+    if village is None or village.level != "village":
+        raise NotFound("该村不存在，或不在您的管辖范围内。")
+    tz = request.app.state.settings.tz
+    [row] = dashboard.village_rows(session=session, villages=[village], days=days, today=today, tz=tz)
+    since = today - dt.timedelta(days=days - 1)
+    return VillageDetail(
+        village=row,
+        lat=village.lat,
+        lon=village.lon,
+        radius_m=village.radius_m,
+        visits_per_week=detail.weekly_visits(session=session, today=today, weeks=weeks, village_code=village_code),
+        visit_points=detail.visit_points(session=session, village_code=village_code, since=since, tz=tz),
+    )
+
+
+@router.get(
+    "/secretaries/{user_id}", response_model=SecretaryDetail, summary="一位第一书记的工作台：驻村日历、走访时段"
+)
+def secretary_detail(
+    user_id: RowIdPath,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    today: TodayDep,
+    days: Annotated[int, Query(ge=1, le=730, description="驻村日历和走访时段统计最近多少天（默认 90）")] = 90,
+    weeks: Annotated[int, Query(ge=1, le=104, description="每周走访显示多少周（默认 12）")] = 12,
+) -> SecretaryDetail:
+    require_roles(principal, *READERS, action="查看工作台")
+    rows = session.exec(
+        select(User, Assignment, Region)
+        .join(Assignment, col(Assignment.user_id) == User.id)
+        .join(Region, col(Region.code) == Assignment.village_code)
+        .where(User.id == user_id, principal.where_under(Assignment.village_code))
+        .order_by(col(Assignment.start_date))
+    ).all()
+    if not rows:
+        raise NotFound("该第一书记不存在，或不在您的管辖范围内。")
+    tz = request.app.state.settings.tz
+    since = today - dt.timedelta(days=days - 1)
+    return SecretaryDetail(
+        postings=dashboard.secretary_rows(session=session, postings=list(rows), weeks=weeks, today=today, tz=tz),
+        visits_per_week=detail.weekly_visits(session=session, today=today, weeks=weeks, user_id=user_id),
+        presence=detail.presence_calendar(session=session, user_id=user_id, since=since),
+        punch_card=detail.punch_card(session=session, user_id=user_id, since=since, tz=tz),
     )

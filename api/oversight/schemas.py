@@ -43,3 +43,41 @@ class SecretaryRow(BaseModel):
     presence_days_30: int
     nights_30: int
     coverage_90: float | None
+
+
+class VisitPoint(BaseModel):
+    visit_id: str
+    user_id: int
+    kind: str
+    started_at: dt.datetime
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    off_site: bool
+
+
+class VillageDetail(BaseModel):
+    """A village page: the dashboard row, visits per week and where the visits were recorded."""
+
+    village: VillageRow
+    lat: float | None
+    lon: float | None
+    radius_m: int | None
+    visits_per_week: list[int]
+    visit_points: list[VisitPoint]
+
+
+class PresenceMark(BaseModel):
+    day: dt.date
+    village_code: str
+    day_present: bool = False
+    night: bool = False
+
+
+class SecretaryDetail(BaseModel):
+    """A secretary page: their postings' rows, weekly visits, presence calendar and punch card."""
+
+    postings: list[SecretaryRow]
+    visits_per_week: list[int]
+    presence: list[PresenceMark]
+    punch_card: list[list[int]]

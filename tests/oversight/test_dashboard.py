@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import uuid
 from collections import Counter
@@ -9,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from api.checkins.models import Checkin
@@ -211,3 +214,75 @@ def test_dashboards_keep_to_the_readers_scope(client: TestClient, session: Sessi
     assert len(rest["items"]) == 1
     assert rest["next_cursor"] is None
     assert client.get("/api/v1/dashboard/secretaries?weeks=0", headers=county.headers("county")).status_code == 422
+
+
+def test_the_overview_exports_as_csv_and_xlsx_with_the_same_numbers(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    county = make_county(session)
+    _random_workload(client, session, county, seed=3)
+    headers = county.headers("county")
+    rows = {r["village_code"]: r for r in client.get("/api/v1/dashboard/villages", headers=headers).json()["items"]}
+
+    csv_answer = client.get("/api/v1/dashboard/villages?format=csv", headers=headers)
+    assert csv_answer.status_code == 200
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_answer.headers["content-disposition"]
+    text = csv_answer.content.decode("utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert {r["村代码"] for r in table} == set(rows)
+    a1 = next(r for r in table if r["村代码"] == VILLAGE_A1)
+    assert int(a1["走访次数"]) == rows[VILLAGE_A1]["visits"]
+    assert int(a1["走访户数"]) == rows[VILLAGE_A1]["households_visited"]
+
+    xlsx_answer = client.get("/api/v1/dashboard/villages?format=xlsx", headers=headers)
+    assert xlsx_answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx_answer.content)).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["乡镇", "村", "村代码"]
+    by_code = {r[2]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_code[VILLAGE_A1]["覆盖率"] == rows[VILLAGE_A1]["coverage"]
+    assert by_code[VILLAGE_A1]["农户数"] == rows[VILLAGE_A1]["households"]
+    assert sheet.cell(row=2, column=header.index("覆盖率") + 1).number_format == "0.0%"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_village_and_secretary_pages(client: TestClient, session: Session, settings: Settings) -> None:
+    county = make_county(session)
+    _random_workload(client, session, county, seed=5)
+    session.expire_all()
+    tz = settings.tz
+    today = datetime.now(tz).date()
+    headers = county.headers("town_a")
+    page = client.get(f"/api/v1/dashboard/villages/{VILLAGE_A1}?days=90&weeks=12", headers=headers)
+    assert page.status_code == 200, page.text
+    body = page.json()
+    visits = session.exec(select(Visit)).all()
+    window = datetime.combine(today - timedelta(days=89), datetime.min.time(), tzinfo=tz)
+    assert len(body["visit_points"]) == sum(v.started_at >= window for v in visits)
+    assert (body["lat"], body["lon"], body["radius_m"]) == (26.5, 106.7, 1500)
+    assert sum(body["visits_per_week"]) == sum(
+        v.started_at.astimezone(tz).date() >= today - timedelta(days=today.weekday(), weeks=11) for v in visits
+    )
+    assert client.get(f"/api/v1/dashboard/villages/{VILLAGE_B1}", headers=headers).status_code == 404
+
+    secretary = county.users["secretary_a1"].id
+    page = client.get(f"/api/v1/dashboard/secretaries/{secretary}", headers=headers)
+    assert page.status_code == 200, page.text
+    body = page.json()
+    grid = [[0] * 24 for _ in range(7)]
+    for v in visits:
+        local = v.started_at.astimezone(tz)
+        if local >= window:
+            grid[local.weekday()][local.hour] += 1
+    assert body["punch_card"] == grid
+    on_site_days = {
+        c.at.astimezone(tz).date()
+        for c in session.exec(select(Checkin)).all()
+        if "off_site" not in c.checks and c.at >= window
+    }
+    assert {date.fromisoformat(m["day"]) for m in body["presence"] if m["day_present"]} == on_site_days
+    assert [p["village_code"] for p in body["postings"]] == [VILLAGE_A1]
+    other = county.users["secretary_b1"].id
+    assert client.get(f"/api/v1/dashboard/secretaries/{other}", headers=headers).status_code == 404
