@@ -16,6 +16,7 @@ from api.auth.router import router as auth_router
 from api.checkins.router import router as checkins_router
 from api.db import make_engine, writer_engine
 from api.errors import install_error_handlers
+from api.flags.router import router as flags_router
 from api.households.router import imports_router
 from api.households.router import router as households_router
 from api.ops.limits import BodySizeLimit
@@ -51,6 +52,7 @@ def _api_router() -> APIRouter:
         sync_router,
         requests_router,
         oversight_router,
+        flags_router,
     )
     for part in parts:
         router.include_router(part)

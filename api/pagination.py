@@ -67,8 +67,11 @@ def _bad_cursor() -> InvalidInput:
     return InvalidInput(msg, loc=("query", "cursor"))
 
 
-def paginate(session: Session, stmt: Select[Any], key: Any, page: PageParams) -> tuple[list[Any], str | None]:
-    """Run ``stmt`` ordered by the unique column ``key`` from the cursor on.
+def paginate(
+    session: Session, stmt: Select[Any], key: Any, page: PageParams, *, descending: bool = False
+) -> tuple[list[Any], str | None]:
+    """Run ``stmt`` ordered by the unique column ``key`` from the cursor on (highest key first
+    when ``descending``, for lists read newest first).
 
     Returns the page's rows and the cursor of the next page (None on the last page).
     """
@@ -77,8 +80,9 @@ def paginate(session: Session, stmt: Select[Any], key: Any, page: PageParams) ->
             isinstance(page.after, int) and not 0 <= page.after <= MAX_ROW_ID
         ):
             raise _bad_cursor()  # a cursor from another list, or made up
-        stmt = stmt.where(key > page.after)
-    rows = list(session.execute(stmt.order_by(key).limit(page.limit + 1)).scalars().all())
+        stmt = stmt.where(key < page.after if descending else key > page.after)
+    order = key.desc() if descending else key
+    rows = list(session.execute(stmt.order_by(order).limit(page.limit + 1)).scalars().all())
     if len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]

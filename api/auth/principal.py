@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from api.auth.models import ApiToken, User
 from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
 from api.db import READ_METHODS
-from api.errors import Forbidden, NotAuthenticated, NotFound
+from api.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from api.regions import codes
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -73,7 +73,9 @@ class Principal:
         try:
             wanted = codes.prefix(scope)
         except codes.BadCode as exc:
-            raise NotFound(str(exc)) from exc
+            # Not a code at all is the caller's mistake (422); a real code outside the scope
+            # stays a 404 below, so nothing leaks about what exists there.
+            raise InvalidInput(str(exc), loc=("query", "scope")) from exc
         if not wanted.startswith(self.scope_prefix):
             raise NotFound("该地区不存在，或不在您的管辖范围内。")
         return wanted

@@ -1,16 +1,31 @@
-"""Raising flags, exactly once per finding."""
+"""Raising flags, exactly once per finding; listing and handling them for supervisors."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from api.assignments.models import Assignment
+from api.auth.models import SUPERVISOR_ROLES, User
+from api.auth.principal import Principal, require_roles
+from api.errors import InvalidInput, NotFound
 from api.flags.models import Flag
-from api.records import insert_new
+from api.flags.schemas import (
+    MANUAL_SEVERITY,
+    STATUSES_NEEDING_NOTE,
+    FlagPublic,
+    FlagUpdate,
+    ManualFlagCreate,
+)
+from api.pagination import PageParams, paginate
+from api.records import RecordConflict, insert_new, select_map
+from api.regions.models import Region
+from api.regions.service import require_village
 
 
 @dataclass(frozen=True)
@@ -49,3 +64,124 @@ def raise_flags(*, session: Session, findings: Sequence[Finding], now: datetime)
         for f in findings
     ]
     return len(insert_new(session, Flag, rows, key="dedupe_key"))
+
+
+# Flags are the supervisors' inbox: they are about secretaries, for others to judge, so
+# secretaries do not read them. Inspection teams investigate, so they read, handle and
+# raise flags like supervisors; their read-only API tokens read.
+READER_ROLES = (*SUPERVISOR_ROLES, "inspector", "api_token")
+HANDLER_ROLES = (*SUPERVISOR_ROLES, "inspector")
+
+
+def list_flags(
+    *,
+    session: Session,
+    by: Principal,
+    page: PageParams,
+    scope: str | None = None,
+    kinds: Sequence[str] = (),
+    statuses: Sequence[str] = ("open",),
+    user_id: int | None = None,
+) -> tuple[list[Flag], str | None]:
+    """Flags in the reader's scope (narrowed by ``scope``), newest first.
+
+    ``statuses`` containing ``all`` lists every status; ``kinds`` empty lists every kind.
+    """
+    require_roles(by, *READER_ROLES, action="查看问题提示")
+    stmt = select(Flag).where(by.where_under(Flag.village_code, scope))
+    if kinds:
+        stmt = stmt.where(col(Flag.kind).in_(sorted(set(kinds))))
+    if "all" not in statuses:
+        stmt = stmt.where(col(Flag.status).in_(sorted(set(statuses))))
+    if user_id is not None:
+        stmt = stmt.where(Flag.user_id == user_id)
+    return paginate(session, stmt, col(Flag.id), page, descending=True)
+
+
+def get_flag(*, session: Session, flag_id: int, by: Principal) -> Flag:
+    """The flag, if it lies in the reader's scope; else 404, never the data."""
+    require_roles(by, *READER_ROLES, action="查看问题提示")
+    flag = session.get(Flag, flag_id)
+    if flag is None or not by.covers(flag.village_code):
+        raise NotFound("该提示不存在，或不在您的管辖范围内。")
+    return flag
+
+
+def update_flag(*, session: Session, flag_id: int, data: FlagUpdate, by: Principal, now: datetime) -> Flag:
+    """Record a supervisor's judgement of a flag.
+
+    The note belongs to the latest status: dismissing or resolving needs one; acknowledging
+    without one clears an earlier note. The same status and note again changes nothing.
+    """
+    require_roles(by, *HANDLER_ROLES, action="处理问题提示")
+    flag = get_flag(session=session, flag_id=flag_id, by=by)
+    if data.status in STATUSES_NEEDING_NOTE and not data.note:
+        raise InvalidInput("驳回或解决一条提示时，请写明理由（处理说明）。", loc=("body", "note"))
+    if flag.status == data.status and flag.note == data.note:
+        return flag
+    flag.status = data.status
+    flag.note = data.note
+    flag.updated_at = now
+    session.add(flag)
+    session.flush()
+    return flag
+
+
+def raise_manual_flag(*, session: Session, data: ManualFlagCreate, by: Principal, now: datetime) -> tuple[Flag, bool]:
+    """Store a flag a person raised; return it and whether it is new.
+
+    Resending a client ``id`` with the same content returns the stored flag (not new); the
+    same ``id`` with other content is a conflict. Without an ``id`` every call makes a flag.
+    """
+    require_roles(by, *HANDLER_ROLES, action="提出问题提示")
+    assert by.user is not None  # API tokens never write
+    village = require_village(session=session, code=data.village_code, by=by)
+    if data.user_id is not None and not _was_posted(session=session, user_id=data.user_id, village_code=village.code):
+        raise InvalidInput(f"该用户没有派驻过{village.name}，不能就此村提出关于他的提示。", loc=("body", "user_id"))
+    subject_id = str(data.id or uuid.uuid4())
+    raised_by = {"user_id": by.user.id, "display_name": by.user.display_name, "role": by.user.role}
+    row = {
+        "kind": "manual",
+        "severity": MANUAL_SEVERITY,
+        "village_code": village.code,
+        "user_id": data.user_id,
+        "subject_id": subject_id,
+        "detail": data.detail,
+        "evidence": {"raised_by": raised_by},
+        "dedupe_key": f"manual:{subject_id}",
+        "raised_at": now,
+        "status": "open",
+        "updated_at": now,
+    }
+    created = bool(insert_new(session, Flag, [row], key="dedupe_key"))
+    flag = session.exec(select(Flag).where(Flag.dedupe_key == row["dedupe_key"])).one()
+    if not created:
+        session.refresh(flag)
+        same = (flag.village_code, flag.user_id, flag.detail) == (village.code, data.user_id, data.detail)
+        if not same or flag.evidence.get("raised_by", {}).get("user_id") != by.user.id:
+            raise RecordConflict(f"编号 {subject_id} 已用于另一条内容不同的提示。")
+    return flag, created
+
+
+def _was_posted(*, session: Session, user_id: int, village_code: str) -> bool:
+    """Whether the user has ever had an assignment to the village (past postings count)."""
+    found = session.exec(
+        select(Assignment.id).where(Assignment.user_id == user_id, Assignment.village_code == village_code)
+    ).first()
+    return found is not None
+
+
+def describe_flags(*, session: Session, flags: Sequence[Flag]) -> list[FlagPublic]:
+    """Flags as clients see them, with the names of their villages and people."""
+    villages = select_map(session, Region.code, Region.name, {f.village_code for f in flags})
+    people = select_map(session, User.id, User.display_name, {f.user_id for f in flags if f.user_id is not None})
+    return [
+        FlagPublic.model_validate(
+            {
+                **flag.model_dump(exclude={"dedupe_key"}),
+                "village_name": villages.get(flag.village_code),
+                "user_display_name": people.get(flag.user_id),
+            }
+        )
+        for flag in flags
+    ]

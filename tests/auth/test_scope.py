@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from api.auth.models import User
 from api.auth.principal import Principal
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from api.households.models import Household
 from tests.factories import (
     COUNTY,
@@ -462,13 +462,17 @@ def test_narrowing_inside_the_scope_gives_the_narrower_prefix(
         ("secretary", VILLAGE_A1, VILLAGE_A2),
         ("secretary", VILLAGE_A1, TOWN_A),
         ("county", COUNTY, "520198000000"),
-        ("town", TOWN_A, "not-a-code"),
-        ("town", TOWN_A, "52019910"),
     ],
 )
 def test_widening_or_leaving_the_scope_is_not_found(role: str, scope: str | None, wanted: str):
     with pytest.raises(NotFound):
         _principal(role, scope).narrow(wanted)
+
+
+@pytest.mark.parametrize("wanted", ["not-a-code", "52019910"])
+def test_a_scope_that_is_no_code_is_invalid_input(wanted: str):
+    with pytest.raises(InvalidInput):
+        _principal("town", TOWN_A).narrow(wanted)
 
 
 def test_an_admin_has_no_scope(client: TestClient, session: Session) -> None:

@@ -1,0 +1,122 @@
+"""Shapes of flags as supervisors list, handle and raise them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema, field_validator
+
+from api.flags.models import FLAG_STATUSES
+from api.validators import RegionCode, RowId, no_nul
+
+# Every kind a rule or a person may raise; the list filter refuses any other. A new rule's
+# kind is added here (tests/flags checks that every ``Finding(kind=...)`` in api/ is listed).
+FLAG_KINDS = (
+    "manual",
+    "low_coverage",
+    "visit_gap",
+    "low_presence",
+    "off_site",
+    "implausible_pace",
+    "duplicate_photo",
+    "photo_time_mismatch",
+    "low_awareness",
+    "visit_denied",
+)
+# What a supervisor may set; ``open`` is only ever set by raising the flag.
+HANDLED_STATUSES = ("acknowledged", "dismissed", "resolved")
+# Closing a flag says a judgement was made, so it must say why.
+STATUSES_NEEDING_NOTE = ("dismissed", "resolved")
+MANUAL_SEVERITY = "medium"
+TEXT_MAX_LENGTH = 2000
+
+FlagStatus = Literal["open", "acknowledged", "dismissed", "resolved"]
+
+
+def _enum(values: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": list(values)})
+
+
+def _known_kind(value: str) -> str:
+    if value not in FLAG_KINDS:
+        raise ValueError(f"未知的提示类型“{value}”；可选：{'、'.join(FLAG_KINDS)}")
+    return value
+
+
+def _status_filter(value: str) -> str:
+    if value != "all" and value not in FLAG_STATUSES:
+        raise ValueError(f"未知的状态“{value}”；可选：{'、'.join(FLAG_STATUSES)}，或 all（全部）")
+    return value
+
+
+def _handled_status(value: str) -> str:
+    if value == "open":
+        raise ValueError("不能把提示改回待处理（open）；如处理有误，可改为 acknowledged（已知悉）并写明原因")
+    if value not in HANDLED_STATUSES:
+        raise ValueError("状态应为 acknowledged（确认核实）、dismissed（驳回）或 resolved（已解决）")
+    return value
+
+
+def _manual_only(value: str) -> str:
+    if value != "manual":
+        raise ValueError("只能手动提出 manual 类的提示；其他类由系统检查生成")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("请写明发现的问题，不能为空")
+    return value
+
+
+KnownKind = Annotated[str, AfterValidator(_known_kind), _enum(FLAG_KINDS)]
+StatusFilter = Annotated[str, AfterValidator(_status_filter), _enum((*FLAG_STATUSES, "all"))]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX_LENGTH), AfterValidator(no_nul)]
+
+
+class FlagUpdate(BaseModel):
+    """A supervisor's judgement of a flag. ``note`` is required to dismiss or resolve."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Annotated[str, AfterValidator(_handled_status), _enum(HANDLED_STATUSES)]
+    note: Text | None = None
+
+    @field_validator("note")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class ManualFlagCreate(BaseModel):
+    """A flag raised by a person, e.g. after phoning villagers.
+
+    ``id`` is optional: a client that sends one (a UUID) may resend the same flag safely.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID | None = None
+    kind: Annotated[str, AfterValidator(_manual_only), _enum(("manual",))] = "manual"
+    village_code: RegionCode
+    user_id: RowId | None = None
+    detail: Annotated[Text, AfterValidator(_not_blank)]
+
+
+class FlagPublic(BaseModel):
+    id: int
+    kind: str
+    severity: str
+    village_code: str
+    village_name: str | None
+    user_id: int | None
+    user_display_name: str | None
+    subject_id: str | None
+    detail: str
+    evidence: dict[str, Any]
+    raised_at: datetime
+    status: FlagStatus
+    note: str | None
+    updated_at: datetime
