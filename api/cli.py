@@ -7,6 +7,7 @@ line and the API can never disagree about where the data lives.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from api.auth.service import create_user
 from api.db import make_engine
 from api.demo import DemoLogin, DemoNotEmpty, DemoSummary, populate
 from api.errors import AppError
+from api.flags.rules import KIND_NAMES, run_time_rules
 from api.households.importer import import_households
 from api.households.spreadsheet import SpreadsheetError, read_table
 from api.main import create_app
@@ -162,6 +164,30 @@ def cmd_import_households(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_evaluate_flags(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _migrated_engine(settings)
+    try:
+        summary = run_time_rules(engine=engine, settings=settings, today=args.today)
+    finally:
+        engine.dispose()
+    day = summary.today
+    print(f"按 {day.year}年{day.month}月{day.day}日检查走访覆盖率、走访间隔和在村天数：")
+    if summary.skipped:
+        print(summary.skipped)
+        return 0
+    for kind, name in KIND_NAMES.items():
+        print(f"  {name}（{kind}）：新增 {summary.raised.get(kind, 0)} 条，自动解除 {summary.resolved.get(kind, 0)} 条")
+    print(f"合计新增 {sum(summary.raised.values())} 条，自动解除 {sum(summary.resolved.values())} 条。")
+    return 0
+
+
+def _local_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写作 YYYY-MM-DD，例如 2026-03-01，而不是 {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoufang", description="走访 Zoufang：驻村第一书记入户走访记录与督查服务")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -193,6 +219,14 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-households", help="import households from a CSV or XLSX ledger")
     imp.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX with the headers 村代码、户编号、户主姓名…")
     imp.set_defaults(run=cmd_import_households)
+
+    flags = sub.add_parser(
+        "evaluate-flags", help="raise and resolve the flags of the rules over time (coverage, visit gaps, presence)"
+    )
+    flags.add_argument(
+        "--today", type=_local_date, help="judge as of this local date, YYYY-MM-DD (default: today in the time zone)"
+    )
+    flags.set_defaults(run=cmd_evaluate_flags)
     return parser
 
 

@@ -17,6 +17,7 @@ from api.checkins.router import router as checkins_router
 from api.db import make_engine, writer_engine
 from api.errors import install_error_handlers
 from api.flags.router import router as flags_router
+from api.flags.scheduler import flag_rules_running
 from api.households.router import imports_router
 from api.households.router import router as households_router
 from api.ops.limits import BodySizeLimit
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with flag_rules_running(engine, settings):
+            yield
         engine.dispose()
 
     app = FastAPI(

@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     photo_time_max_skew_h: float = Field(default=12.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 
+    # Rules over time (api/flags/rules.py), run by ``zoufang evaluate-flags`` and, every
+    # ``flag_rules_interval_s`` seconds, inside ``zoufang serve`` (0 turns that off).
+    low_coverage_threshold: float = Field(default=0.6, ge=0, le=1)
+    coverage_window_days: int = Field(default=90, ge=1)
+    visit_gap_days: int = Field(default=14, ge=1)
+    presence_window_days: int = Field(default=30, ge=1)
+    low_presence_min_days: int = Field(default=20, ge=0)
+    flag_rules_interval_s: int = Field(default=3600, ge=0)
+
     @property
     def effective_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder."""

@@ -1,0 +1,79 @@
+"""Running the rules over time inside ``zoufang serve``, every ``flag_rules_interval_s`` seconds.
+
+The evaluation runs on a worker thread, so requests are never kept waiting for it; a failed
+run is logged and the next one comes at its time; on shutdown the loop simply stops. Several
+instances may each run it: the evaluation itself makes sure only one of them works at a time
+and that the others find nothing left to raise (see ``api.flags.rules``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Engine
+
+from api.flags.rules import KIND_NAMES, Summary, run_time_rules
+from api.settings import Settings
+
+# The first run waits a little, so that start-up (and a rolling restart) is not slowed by it.
+FIRST_RUN_DELAY_S = 30.0
+
+log = logging.getLogger(__name__)
+
+
+def describe(summary: Summary) -> str:
+    """One line in Chinese on what an evaluation did, for the command line and the log."""
+    if summary.skipped:
+        return summary.skipped
+
+    def counts(by_kind: dict[str, int]) -> str:
+        parts = "、".join(f"{KIND_NAMES.get(kind, kind)} {n}" for kind, n in sorted(by_kind.items()) if n)
+        return f"{sum(by_kind.values())} 条" + (f"（{parts}）" if parts else "")
+
+    return f"新增提示 {counts(summary.raised)}，自动解除 {counts(summary.resolved)}。"
+
+
+async def evaluate_periodically(
+    *,
+    engine: Engine,
+    settings: Settings,
+    interval_s: float,
+    first_delay_s: float,
+    run: Callable[..., Summary] = run_time_rules,
+) -> None:
+    """Evaluate the rules after ``first_delay_s``, then every ``interval_s``, until cancelled."""
+    delay = first_delay_s
+    while True:
+        await asyncio.sleep(delay)
+        delay = interval_s
+        try:
+            summary = await asyncio.to_thread(run, engine=engine, settings=settings)
+        except Exception:
+            log.exception("定时检查走访覆盖率、走访间隔和在村天数时出错，%s 秒后再试。", interval_s)
+        else:
+            log.info("定时检查（%s）：%s", summary.today.isoformat(), describe(summary))
+
+
+@asynccontextmanager
+async def flag_rules_running(engine: Engine, settings: Settings) -> AsyncIterator[None]:
+    """Keep the periodic evaluation going while the app serves (not at all when the interval is 0)."""
+    interval = settings.flag_rules_interval_s
+    if interval <= 0:
+        yield
+        return
+    task = asyncio.create_task(
+        evaluate_periodically(
+            engine=engine, settings=settings, interval_s=interval, first_delay_s=min(FIRST_RUN_DELAY_S, interval)
+        ),
+        name="zoufang-flag-rules",
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
