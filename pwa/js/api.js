@@ -28,7 +28,7 @@ export class ApiError extends Error {
   /** The words to show a person: the server's detail and the fields it names. */
   get words() {
     const fields = this.errors.map((e) => e.msg).filter(Boolean);
-    return [this.detail || this.title, ...fields].filter(Boolean).join("；");
+    return [...new Set([this.detail || this.title, ...fields].filter(Boolean))].join("；");
   }
 }
 
@@ -74,4 +74,16 @@ export async function apiAll(path) {
     cursor = page.next_cursor;
   } while (cursor);
   return items;
+}
+
+/** A file from the API (an export, a photo) as a Blob, with the login token. */
+export async function apiBlob(path) {
+  let response;
+  try {
+    response = await fetch(BASE + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError({ status: 0, title: t("error.network"), network: true });
+  }
+  if (!response.ok) throw new ApiError({ status: response.status, title: t("error.status", { status: response.status }) });
+  return response.blob();
 }

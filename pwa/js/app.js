@@ -18,7 +18,10 @@ const routes = {
   checkin: () => import("./views/checkin.js"),
   records: () => import("./views/records.js"),
   outbox: () => import("./views/outbox.js"),
+  overview: () => import("./views/overview.js"),
+  flags: () => import("./views/flags.js"),
 };
+const SUPERVISOR_ROUTES = new Set(["overview", "flags"]);
 const LIVE_VIEWS = new Set(["outbox", "records"]); // redrawn when the outbox changes
 const RETRY_EVERY_MS = 20_000;
 
@@ -63,9 +66,16 @@ const app = {
   },
 };
 
+/** Supervisors, inspectors and administrators watch; secretaries record. */
+function supervising() {
+  return Boolean(session()) && session().me.role !== "secretary";
+}
+
 function routeName() {
-  const name = location.hash.replace(/^#\//, "").split("?")[0] || "todo";
-  return name in routes ? name : "todo";
+  const home = supervising() ? "overview" : "todo";
+  const name = location.hash.replace(/^#\//, "").split("?")[0] || home;
+  if (!(name in routes) || (name !== "login" && SUPERVISOR_ROUTES.has(name) !== supervising())) return home;
+  return name;
 }
 
 async function refresh() {
@@ -74,8 +84,8 @@ async function refresh() {
   const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
   const turn = ++drawing;
   const view = await routes[name]();
-  const noVillage = name !== "login" && !villages().length;
-  const rendered = noVillage ? notice(t("village.none")) : await view.render({ app, params });
+  const noVillage = name !== "login" && !supervising() && !villages().length;
+  const rendered = noVillage ? notice(t("village.none")) : await draw(view, params);
   if (turn !== drawing) {
     rendered.cleanup?.();
     return;
@@ -91,10 +101,20 @@ async function refresh() {
   if (moved) window.scrollTo(0, 0); // a new screen starts at its top; a redraw keeps the place
   tabs.hidden = !session();
   for (const link of tabs.querySelectorAll("a")) {
+    link.hidden = (link.dataset.for === "supervisor") !== supervising();
     link.toggleAttribute("aria-current", link.getAttribute("href") === `#/${name}`);
     if (link.hasAttribute("aria-current")) link.setAttribute("aria-current", "page");
   }
   updateChip();
+}
+
+/** The screen, or what kept it from loading (no signal for a supervisor's live figures, say). */
+async function draw(view, params) {
+  try {
+    return await view.render({ app, params });
+  } catch (error) {
+    return h("p", { class: "error", role: "alert" }, t("error.load", { reason: error?.words ?? String(error) }));
+  }
 }
 
 function notice(text) {
@@ -117,7 +137,7 @@ async function updateChip() {
   const badge = tabs.querySelector(".count");
   badge.textContent = entries.length ? String(entries.length) : "";
   badge.hidden = !entries.length;
-  chip.hidden = !session();
+  chip.hidden = !session() || supervising();
   chip.classList.toggle("alert", failed > 0);
   chip.textContent = syncing
     ? t("chip.sending")

@@ -1,0 +1,72 @@
+"""A county supervisor's screens in the same app: the overview and the flags inbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.phone_app import PhoneApp
+
+
+def _log_in_as_supervisor(app: PhoneApp, server) -> None:  # type: ignore[no-untyped-def]
+    app.open()
+    app.page.get_by_label("账号").fill(server.supervisor.username)
+    app.page.get_by_label("密码").fill(server.supervisor.password)
+    app.page.get_by_role("button", name="登录", exact=True).click()
+    expect(app.heading).to_have_text("总览")
+
+
+def test_the_overview_shows_each_village_with_its_cue_and_exports(  # type: ignore[no-untyped-def]
+    phone: BrowserContext, field_server, screenshot, assert_accessible, tmp_path
+) -> None:
+    app = PhoneApp(phone.new_page(), field_server.base_url)
+    _log_in_as_supervisor(app, field_server)
+    village = app.page.get_by_role("list", name="各村情况").locator("li")
+    expect(village).to_have_count(1)
+    expect(village.first).to_contain_text(field_server.village_name)
+    # Nobody has visited a household yet: coverage 0%, the red cue, in words as well as colour.
+    expect(village.first).to_contain_text("0%")
+    expect(village.first).to_contain_text("需关注")
+    expect(app.page.get_by_role("table")).to_contain_text("石桥镇")
+    expect(app.page.get_by_role("navigation", name="主菜单").get_by_role("link", name="待走访")).to_be_hidden()
+    screenshot(app.page, "supervisor-overview")
+    assert_accessible(app.page)
+
+    with app.page.expect_download() as download:
+        app.page.get_by_role("button", name="导出 Excel").click()
+    path = tmp_path / "overview.xlsx"
+    download.value.save_as(path)
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]][:2] == ["乡镇", "村"]
+    assert sheet.cell(row=2, column=2).value == field_server.village_name
+
+
+def test_the_flags_inbox_resolves_a_flag_with_a_note(  # type: ignore[no-untyped-def]
+    phone: BrowserContext, field_server, screenshot, assert_accessible
+) -> None:
+    at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    checkin = {"id": str(uuid.uuid4()), "village_code": field_server.village_code, "at": at, "lat": 26.7, "lon": 106.71}
+    answer = field_server.api("POST", "/checkins", checkin, as_user=field_server.secretary.username)
+    assert answer["checks"] == ["off_site"]
+
+    app = PhoneApp(phone.new_page(), field_server.base_url)
+    _log_in_as_supervisor(app, field_server)
+    app.page.get_by_role("navigation", name="主菜单").get_by_role("link", name="问题提示").click()
+    expect(app.heading).to_have_text("问题提示")
+    flag = app.page.get_by_role("list", name="问题提示").locator("li").first
+    expect(flag).to_contain_text("位置不在村里")
+    expect(flag).to_contain_text("公里")
+    screenshot(app.page, "supervisor-flags")
+    assert_accessible(app.page)
+
+    flag.get_by_role("button", name="已解决").click()
+    expect(flag.get_by_role("alert")).to_have_text("驳回或解决一条提示时，请写明理由（处理说明）。")
+    flag.get_by_label("处理说明").fill("电话核实：当天在县里开会，已补签。")
+    flag.get_by_role("button", name="已解决").click()
+    expect(app.page.get_by_text("没有待处理的问题提示。")).to_be_visible()
+    [handled] = field_server.api("GET", "/flags?status=all", as_user=field_server.supervisor.username)["items"]
+    assert (handled["status"], handled["note"]) == ("resolved", "电话核实：当天在县里开会，已补签。")
