@@ -24,6 +24,8 @@ class Flag(SQLModel, table=True):
         CheckConstraint("status IN ('open', 'acknowledged', 'dismissed', 'resolved')", name="status"),
         Index("ix_flag_village_code_status", "village_code", "status"),
         Index("ix_flag_user_id", "user_id"),
+        # The inbox's filters and the time rules' look-up of earlier flags of a kind.
+        Index("ix_flag_kind_status", "kind", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
