@@ -18,10 +18,16 @@ from starlette.middleware.gzip import GZipMiddleware
 
 PACKAGED_PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 SERVICE_WORKER = "sw.js"
+# Supervisors' screens show live figures and are useless offline, so phones do not store them:
+# the shell every secretary's phone downloads and keeps stays small.
+ONLINE_ONLY = "js/supervise/"
 
 
 def shell_manifest(pwa_dir: Path) -> dict[str, object]:
-    """``{"version", "files"}``: every file of the app but the worker itself, as URL paths."""
+    """``{"version", "files"}``: the files phones keep for offline use, as URL paths.
+
+    The version covers every file, the online-only ones too, so any change is a new version.
+    """
     digest = hashlib.sha256()
     files = []
     for path in sorted(p for p in pwa_dir.rglob("*") if p.is_file()):
@@ -29,7 +35,8 @@ def shell_manifest(pwa_dir: Path) -> dict[str, object]:
         if relative == SERVICE_WORKER or any(part.startswith(".") for part in path.relative_to(pwa_dir).parts):
             continue
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
-        files.append(f"/{relative}")
+        if not relative.startswith(ONLINE_ONLY):
+            files.append(f"/{relative}")
     return {"version": digest.hexdigest()[:16], "files": files}
 
 

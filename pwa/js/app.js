@@ -18,10 +18,12 @@ const routes = {
   checkin: () => import("./views/checkin.js"),
   records: () => import("./views/records.js"),
   outbox: () => import("./views/outbox.js"),
-  overview: () => import("./views/overview.js"),
-  flags: () => import("./views/flags.js"),
+  overview: () => import("./supervise/overview.js"),
+  flags: () => import("./supervise/flags.js"),
+  village: () => import("./supervise/village.js"),
+  secretary: () => import("./supervise/secretary.js"),
 };
-const SUPERVISOR_ROUTES = new Set(["overview", "flags"]);
+const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary"]);
 const LIVE_VIEWS = new Set(["outbox", "records"]); // redrawn when the outbox changes
 const RETRY_EVERY_MS = 20_000;
 
@@ -92,7 +94,7 @@ async function refresh() {
   }
   current.cleanup?.();
   const node = rendered instanceof Node ? rendered : rendered.node;
-  const moved = current.name !== name || name === "visit";
+  const moved = current.name !== name || ["visit", "village", "secretary"].includes(name);
   current = { name, cleanup: rendered.cleanup ?? null };
   const text = noVillage ? t("app.name") : view.title();
   heading.textContent = text;

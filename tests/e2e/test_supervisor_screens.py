@@ -70,3 +70,47 @@ def test_the_flags_inbox_resolves_a_flag_with_a_note(  # type: ignore[no-untyped
     expect(app.page.get_by_text("没有待处理的问题提示。")).to_be_visible()
     [handled] = field_server.api("GET", "/flags?status=all", as_user=field_server.supervisor.username)["items"]
     assert (handled["status"], handled["note"]) == ("resolved", "电话核实：当天在县里开会，已补签。")
+
+
+def test_village_and_secretary_pages_draw_their_charts(  # type: ignore[no-untyped-def]
+    phone: BrowserContext, field_server, screenshot, assert_accessible
+) -> None:
+    sec = field_server.secretary.username
+    now = datetime.now(UTC)
+    visits = [
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "home_visit",
+            "household_id": household,
+            "started_at": (now - timedelta(days=3 * n, hours=2)).isoformat(),
+            "lat": field_server.lat + 0.001 * n,
+            "lon": field_server.lon,
+        }
+        for n, household in enumerate(field_server.household_ids[:4])
+    ]
+    night = {
+        "id": str(uuid.uuid4()),
+        "village_code": field_server.village_code,
+        "at": now.isoformat(),
+        "lat": field_server.lat,
+        "lon": field_server.lon,
+    }
+    field_server.api("POST", "/sync", {"visits": visits, "checkins": [night]}, as_user=sec)
+
+    app = PhoneApp(phone.new_page(), field_server.base_url)
+    _log_in_as_supervisor(app, field_server)
+    app.page.get_by_role("link", name=field_server.village_name).click()
+    expect(app.heading).to_have_text("村情")
+    expect(app.page.get_by_text("走访 4/12 户")).to_be_visible()
+    expect(app.page.get_by_role("img", name="4 次走访的位置，其中 0 次在村的范围外")).to_be_visible()
+    expect(app.page.get_by_text("90 天内没有走访的农户（8 户）")).to_be_visible()
+    screenshot(app.page, "supervisor-village", full_page=True)
+    assert_accessible(app.page)
+
+    app.page.get_by_role("link", name=field_server.secretary.display_name).click()
+    expect(app.heading).to_have_text("驻村干部")
+    expect(app.page.get_by_role("img", name="按星期和小时统计的走访次数")).to_be_visible()
+    expect(app.page.locator(".chart .punch")).to_have_count(len({(v["started_at"]) for v in visits}), timeout=5_000)
+    expect(app.page.get_by_role("img", name="近 90 天在村 1 天", exact=False)).to_be_visible()
+    screenshot(app.page, "supervisor-secretary", full_page=True)
+    assert_accessible(app.page)
