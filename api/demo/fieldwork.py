@@ -40,6 +40,9 @@ REQUEST_SHARE = 1 / 6
 _M_PER_DEG_LAT = 111_320.0
 
 
+RETURN_VISIT_SHARE = 0.15
+
+
 @dataclass(frozen=True)
 class Home:
     """A household as the planner needs it."""
@@ -105,7 +108,7 @@ class FieldPlan:
 class _Habits:
     """How a secretary works; the problem secretaries differ from the rest in one of these."""
 
-    visits_per_day: tuple[int, ...] = (2, 3, 3, 4, 4, 5)
+    visits_per_day: tuple[int, ...] = (3, 3, 4, 4, 5, 5)
     home_visit_days: set[dt.date] | None = None  # only these days, when set
     burst_share: float = 0.0
     photo_share: float = PHOTO_SHARE
@@ -183,6 +186,7 @@ class _Planner:
         self.tz = tz
         self.work = Fieldwork(post.username)
         self.followed_up: dict[str, tuple[str, str]] = {}
+        self.round: list[Home] = []
         self.photo_pool: list[PlannedPhoto] = []
         self.meeting_weekday = rng.choice((1, 2, 3, 4))
         # The village committee's office, where meetings are held and the secretary lives.
@@ -233,7 +237,7 @@ class _Planner:
         """Record one piece of work starting at ``at``; returns when it ended."""
         rng = self.rng
         if kind == "home_visit":
-            self._home_visit(rng.choice(self.post.homes), at, follow_up=follow_up)
+            self._home_visit(self._next_home(), at, follow_up=follow_up)
             return at + dt.timedelta(minutes=rng.randint(20, 40))
         if kind == "meeting":
             self._village_work("meeting", at, texts.meeting_notes(rng))
@@ -244,6 +248,15 @@ class _Planner:
             return at + dt.timedelta(minutes=rng.randint(40, 70))
         self._village_work("service", at, texts.service_notes(rng))
         return at + dt.timedelta(minutes=rng.randint(30, 60))
+
+    def _next_home(self) -> Home:
+        """A diligent secretary works through the whole village before starting again, with a
+        return visit now and then; picking at random would leave half the village unvisited."""
+        if self.rng.random() < RETURN_VISIT_SHARE:
+            return self.rng.choice(self.post.homes)
+        if not self.round:
+            self.round = self.rng.sample(self.post.homes, len(self.post.homes))
+        return self.round.pop()
 
     def _checkin(self, day: dt.date) -> None:
         rng = self.rng
