@@ -447,7 +447,7 @@ def accumulate(values: Sequence[float]) -> Iterator[float]:
 
 def stamp(at: dt.datetime) -> str:
     """A UTC instant as both databases read it here: SQLAlchemy's SQLite format, and PostgreSQL
-    ``timestamptz`` text in a session whose time zone is UTC."""
+    ``timestamptz`` text on a connection whose time zone is UTC."""
     return at.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
 
 
