@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
@@ -18,3 +19,13 @@ def _today(request: Request) -> dt.date:
 
 
 TodayDep = Annotated[dt.date, Depends(_today)]
+
+
+def start_of(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The instant a local day begins."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+
+def monday_of(day: dt.date) -> dt.date:
+    """The first day of ``day``'s calendar week (weeks run Monday to Sunday in China)."""
+    return day - dt.timedelta(days=day.weekday())

@@ -20,6 +20,7 @@ from api.flags.router import router as flags_router
 from api.flags.scheduler import flag_rules_running
 from api.households.router import imports_router
 from api.households.router import router as households_router
+from api.ops.heap import startup_heap_frozen
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
 from api.ops.pwa import PACKAGED_PWA_DIR, mount_pwa
@@ -91,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with flag_rules_running(engine, settings):
-            yield
+            with startup_heap_frozen():
+                yield
         engine.dispose()
 
     app = FastAPI(

@@ -17,7 +17,7 @@ Method.
    visits are skewed (lognormal), some were rarely visited, some stopped 45 days ago, some saw a
    rush in the last months, some secretaries seldom enter homes, some are seldom present.
    Households carry ``last_visit_at`` / ``visit_count`` of their home visits, and the rollup
-   rows (``visit_day``, ``presence_day``, ``village_activity``) are counted from the generated
+   rows (``visit_day``, ``visit_week``, ``presence_day``, ``village_activity``) are counted from the generated
    records with the definitions the live code uses: the local day of ``started_at`` in the
    deployment's time zone, and ``api.oversight.rollups.presence_of`` for check-ins. SQLite is
    filled with ``executemany`` in large transactions, PostgreSQL with ``COPY``; secondary
@@ -83,11 +83,11 @@ import api.models  # noqa: F401 - registers every table on the metadata
 from api.assignments.models import Assignment
 from api.auth.passwords import issue_access_token
 from api.checkins.models import Checkin
+from api.clock import monday_of, start_of
 from api.db import UTCDateTime, make_engine, metadata
 from api.main import create_app
 from api.migrations import upgrade
-from api.oversight.dashboard import start_of
-from api.oversight.models import PresenceDay, VillageActivity, VisitDay
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.rollups import StoredCheckin, StoredVisit, add_checkins, add_visits, presence_of
 from api.regions import codes as region_codes
 from api.regions.models import Region
@@ -155,6 +155,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "raised_at", "status", "updated_at",
     ),
     "visit_day": ("village_code", "day", "user_id", "visits", "home_visits"),
+    "visit_week": ("village_code", "week", "user_id", "visits"),
     "presence_day": ("village_code", "day", "user_id", "night"),
     "village_activity": ("village_code", "last_visit_at"),
 }  # fmt: skip
@@ -165,6 +166,7 @@ BULK_TABLES = (
     "villager_request",
     "flag",
     "visit_day",
+    "visit_week",
     "presence_day",
     "village_activity",
 )
@@ -339,6 +341,10 @@ class Generator:
                     requests.append(self._request(rng, code, visit_id, household, started))
             latest = max(latest, started)
         out["visit_day"] = [(code, day.isoformat(), user, n, homes_per_day[day]) for day, n in sorted(per_day.items())]
+        per_week: Counter[dt.date] = Counter()
+        for day, n in per_day.items():
+            per_week[monday_of(day)] += n
+        out["visit_week"] = [(code, week.isoformat(), user, n) for week, n in sorted(per_week.items())]
         if latest:
             out["village_activity"] = [(code, latest)]
         out["household"] = [
@@ -937,7 +943,7 @@ def check_rollups(engine: Engine, villages: Sequence[str], tz: ZoneInfo) -> None
     scratch = create_engine("sqlite://")
     SQLModel.metadata.create_all(
         scratch,
-        tables=[VisitDay.__table__, PresenceDay.__table__, VillageActivity.__table__],  # type: ignore[list-item]
+        tables=[VisitDay.__table__, VisitWeek.__table__, PresenceDay.__table__, VillageActivity.__table__],  # type: ignore[list-item]
     )
     with Session(engine) as session, Session(scratch) as live:
         for code in villages:
@@ -955,6 +961,7 @@ def check_rollups(engine: Engine, villages: Sequence[str], tz: ZoneInfo) -> None
             )
         for model, fields in (
             (VisitDay, ("village_code", "day", "user_id", "visits", "home_visits")),
+            (VisitWeek, ("village_code", "week", "user_id", "visits")),
             (PresenceDay, ("village_code", "day", "user_id", "night")),
             (VillageActivity, ("village_code", "last_visit_at")),
         ):
@@ -1203,7 +1210,8 @@ def figures(run: Run) -> str:
         f"{kinds['rare']} were rarely visited, {kinds['rush']} saw a rush in the last 120 days); "
         f"{rows['checkin']:,} check-ins, {rows['villager_request']:,} villagers' requests, {rows['flag']:,} flags; "
         "rollups of "
-        f"{rows['visit_day']:,} `visit_day` and {rows['presence_day']:,} `presence_day` rows. "
+        f"{rows['visit_day']:,} `visit_day`, {rows['visit_week']:,} `visit_week` and "
+        f"{rows['presence_day']:,} `presence_day` rows. "
         f"Loading took {loaded.seconds:,.0f} s: migrations {loaded.parts['migrate']:.0f} s, generating the rows "
         f"{loaded.parts['generate']:,.0f} s, {'COPY' if province else 'inserting them'} "
         f"{loaded.parts['write']:,.0f} s, "

@@ -65,6 +65,7 @@ from sqlmodel import Session, col
 from api.assignments.models import Assignment
 from api.auth.models import User
 from api.checkins.models import Checkin
+from api.clock import start_of
 from api.db import utcnow, writer_engine
 from api.flags.models import Flag
 from api.flags.service import Finding, raise_flags
@@ -144,7 +145,7 @@ def _low_coverage(session: Session, settings: Settings, today: dt.date) -> list[
     days = settings.coverage_window_days
     first_day = today - dt.timedelta(days=days - 1)
     posted = _posted_villages(today, started_by=first_day)
-    visited = func.sum(case((col(Household.last_visit_at) >= _start_of(first_day, settings.tz), 1), else_=0))
+    visited = func.sum(case((col(Household.last_visit_at) >= start_of(first_day, settings.tz), 1), else_=0))
     stmt = (
         sa_select(col(Household.village_code), col(Region.name), func.count().label("households"), visited)
         .join(posted, posted.c.village_code == col(Household.village_code))
@@ -188,14 +189,14 @@ def _low_coverage(session: Session, settings: Settings, today: dt.date) -> list[
 def _visit_gap(session: Session, settings: Settings, today: dt.date) -> list[Verdict]:
     gap_days = settings.visit_gap_days
     tz = settings.tz
-    gap_start = _start_of(today - dt.timedelta(days=gap_days), tz)
+    gap_start = start_of(today - dt.timedelta(days=gap_days), tz)
     posted = _posted_villages(today, started_by=today - dt.timedelta(days=gap_days))
     # One backward step on ix_visit_village_code_started_at per village.
     last_visit = (
         sa_select(col(Visit.started_at))
         .where(
             col(Visit.village_code) == posted.c.village_code,
-            col(Visit.started_at) < _start_of(today + dt.timedelta(days=1), tz),
+            col(Visit.started_at) < start_of(today + dt.timedelta(days=1), tz),
         )
         .order_by(col(Visit.started_at).desc())
         .limit(1)
@@ -244,7 +245,7 @@ def _low_presence(session: Session, settings: Settings, today: dt.date) -> list[
     window = settings.presence_window_days
     tz = settings.tz
     first_day, last_day = today - dt.timedelta(days=window), today - dt.timedelta(days=1)
-    start, end = _start_of(first_day, tz), _start_of(today, tz)
+    start, end = start_of(first_day, tz), start_of(today, tz)
     night_end = dt.datetime.combine(today, dt.time(NIGHT_UNTIL_HOUR), tzinfo=tz)
     pairs = (
         sa_select(col(Assignment.user_id), col(Assignment.village_code))
@@ -370,11 +371,6 @@ def _reconcile(session: Session, verdicts: Iterable[Verdict], *, today: dt.date,
 
 
 # --- days and hours --------------------------------------------------------------------------
-
-
-def _start_of(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """The instant a local day begins."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
 
 
 def _percent(part: int, whole: int) -> str:

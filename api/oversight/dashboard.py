@@ -17,16 +17,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from api.assignments.models import Assignment
 from api.auth.models import User
+from api.clock import monday_of, start_of
 from api.flags.models import Flag
 from api.households.models import Household
-from api.oversight.models import PresenceDay, VillageActivity, VisitDay
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
@@ -35,14 +38,25 @@ PRESENCE_DAYS = 30
 COVERAGE_DAYS = 90
 
 
-def start_of(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    """The instant a local day begins."""
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+def _by_key(session: Session, stmt: Any) -> dict[Any, tuple[int, ...]]:
+    """Rows of a grouped statement keyed by their first column; the other columns as ints."""
+    return {key: tuple(int(v or 0) for v in values) for key, *values in session.execute(stmt)}
 
 
-def _grouped(session: Session, key: object, value: object, *where: object) -> dict[str, int]:
-    stmt = select(key, value).where(*where).group_by(key)  # type: ignore[call-overload]
-    return {k: int(v or 0) for k, v in session.exec(stmt).all()}
+def household_counts(
+    session: Session, codes: Sequence[str], *, visited_since: dt.datetime
+) -> dict[str, tuple[int, ...]]:
+    """Per village: (households, households whose latest home visit is at or after ``visited_since``).
+
+    One pass over the (village_code, last_visit_at) index.
+    """
+    visited = func.count(case((col(Household.last_visit_at) >= visited_since, 1)))
+    return _by_key(
+        session,
+        sa_select(col(Household.village_code), func.count(), visited)
+        .where(col(Household.village_code).in_(codes))
+        .group_by(col(Household.village_code)),
+    )
 
 
 def village_rows(
@@ -54,51 +68,54 @@ def village_rows(
         return []
     window_start = today - dt.timedelta(days=days - 1)
     presence_start = today - dt.timedelta(days=PRESENCE_DAYS - 1)
-    in_codes = col(Household.village_code).in_(codes)
-    households = _grouped(session, Household.village_code, func.count(), in_codes)
-    visited = _grouped(
+    households = household_counts(session, codes, visited_since=start_of(window_start, tz))
+    visits = _by_key(
         session,
-        Household.village_code,
-        func.count(),
-        in_codes,
-        col(Household.last_visit_at) >= start_of(window_start, tz),
+        sa_select(col(VisitDay.village_code), func.sum(VisitDay.visits), func.sum(VisitDay.home_visits))
+        .where(col(VisitDay.village_code).in_(codes), col(VisitDay.day) >= window_start)
+        .group_by(col(VisitDay.village_code)),
     )
-    recent = col(VisitDay.village_code).in_(codes), col(VisitDay.day) >= window_start
-    visits = _grouped(session, VisitDay.village_code, func.sum(VisitDay.visits), *recent)
-    home_visits = _grouped(session, VisitDay.village_code, func.sum(VisitDay.home_visits), *recent)
-    present = col(PresenceDay.village_code).in_(codes), col(PresenceDay.day) >= presence_start
-    days_present = _grouped(
-        session, PresenceDay.village_code, func.count(func.distinct(PresenceDay.day)), *present, ~col(PresenceDay.night)
-    )
-    nights = _grouped(
-        session, PresenceDay.village_code, func.count(func.distinct(PresenceDay.day)), *present, col(PresenceDay.night)
-    )
-    open_requests = _grouped(
+    day, night = col(PresenceDay.day), col(PresenceDay.night)
+    presence = _by_key(
         session,
-        VillagerRequest.village_code,
-        func.count(),
-        col(VillagerRequest.village_code).in_(codes),
-        col(VillagerRequest.status) != "resolved",
+        sa_select(
+            col(PresenceDay.village_code),
+            func.count(func.distinct(case((night, None), else_=day))),
+            func.count(func.distinct(case((night, day)))),
+        )
+        .where(col(PresenceDay.village_code).in_(codes), day >= presence_start)
+        .group_by(col(PresenceDay.village_code)),
     )
-    open_flags = _grouped(
-        session, Flag.village_code, func.count(), col(Flag.village_code).in_(codes), col(Flag.status) == "open"
+    open_requests = _by_key(
+        session,
+        sa_select(col(VillagerRequest.village_code), func.count())
+        .where(col(VillagerRequest.village_code).in_(codes), col(VillagerRequest.status) != "resolved")
+        .group_by(col(VillagerRequest.village_code)),
+    )
+    open_flags = _by_key(
+        session,
+        sa_select(col(Flag.village_code), func.count())
+        .where(col(Flag.village_code).in_(codes), col(Flag.status) == "open")
+        .group_by(col(Flag.village_code)),
     )
     last_visit = dict(
-        session.exec(
-            select(VillageActivity.village_code, VillageActivity.last_visit_at).where(
+        session.execute(
+            sa_select(col(VillageActivity.village_code), col(VillageActivity.last_visit_at)).where(
                 col(VillageActivity.village_code).in_(codes)
             )
         ).all()
     )
-    towns = {
-        r.code: r.name
-        for r in session.exec(select(Region).where(col(Region.code).in_({v.parent_code for v in villages})))
-    }
+    towns = dict(
+        session.execute(
+            sa_select(col(Region.code), col(Region.name)).where(col(Region.code).in_({v.parent_code for v in villages}))
+        ).all()
+    )
     posted = _posted(session, codes, today)
     rows = []
     for v in villages:
-        total = households.get(v.code, 0)
-        seen = visited.get(v.code, 0)
+        total, seen = households.get(v.code, (0, 0))
+        visit_count, home_visits = visits.get(v.code, (0, 0))
+        days_present, nights = presence.get(v.code, (0, 0))
         rows.append(
             VillageRow(
                 village_code=v.code,
@@ -106,28 +123,28 @@ def village_rows(
                 town_code=v.parent_code,
                 town_name=towns.get(v.parent_code or ""),
                 weak_lax=v.weak_lax,
-                secretaries=[SecretaryRef(user_id=u.id, display_name=u.display_name) for u, _ in posted[v.code]],
+                secretaries=posted[v.code],
                 households=total,
                 households_visited=seen,
                 coverage=round(seen / total, 4) if total else None,
-                visits=visits.get(v.code, 0),
-                home_visits=home_visits.get(v.code, 0),
+                visits=visit_count,
+                home_visits=home_visits,
                 last_visit_at=last_visit.get(v.code),
-                presence_days_30=days_present.get(v.code, 0),
-                nights_30=nights.get(v.code, 0),
-                open_requests=open_requests.get(v.code, 0),
+                presence_days_30=days_present,
+                nights_30=nights,
+                open_requests=open_requests.get(v.code, (0,))[0],
                 awareness_rate=None,
-                open_flags=open_flags.get(v.code, 0),
+                open_flags=open_flags.get(v.code, (0,))[0],
             )
         )
     return rows
 
 
-def _posted(session: Session, codes: Sequence[str], today: dt.date) -> dict[str, list[tuple[User, Assignment]]]:
+def _posted(session: Session, codes: Sequence[str], today: dt.date) -> dict[str, list[SecretaryRef]]:
     """Who is posted to each village today, first secretaries first."""
     stmt = (
-        select(User, Assignment)
-        .join(Assignment, col(Assignment.user_id) == User.id)
+        sa_select(col(Assignment.village_code), col(User.id), col(User.display_name))
+        .join(Assignment, col(Assignment.user_id) == col(User.id))
         .where(
             col(Assignment.village_code).in_(codes),
             col(Assignment.start_date) <= today,
@@ -135,14 +152,23 @@ def _posted(session: Session, codes: Sequence[str], today: dt.date) -> dict[str,
         )
         .order_by(col(Assignment.position), col(Assignment.id))
     )
-    posted: dict[str, list[tuple[User, Assignment]]] = defaultdict(list)
-    for user, assignment in session.exec(stmt).all():
-        posted[assignment.village_code].append((user, assignment))
+    posted: dict[str, list[SecretaryRef]] = defaultdict(list)
+    for code, user_id, name in session.execute(stmt):
+        posted[code].append(SecretaryRef(user_id=user_id, display_name=name))
     return posted
 
 
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
+def weekly_visits(
+    session: Session, *, today: dt.date, weeks: int, where: Sequence[Any], by: Sequence[Any] = ()
+) -> dict[tuple[Any, ...], list[int]]:
+    """Visits per calendar week (Monday first, the current week last), grouped by the ``by`` columns."""
+    first = monday_of(today) - dt.timedelta(weeks=weeks - 1)
+    week = col(VisitWeek.week)
+    stmt = sa_select(*by, week, func.sum(VisitWeek.visits)).where(week >= first, *where).group_by(*by, week)
+    counts: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * weeks)
+    for *key, monday, visits in session.execute(stmt):
+        counts[tuple(key)][(monday - first).days // 7] += int(visits)
+    return counts
 
 
 def secretary_rows(
@@ -151,37 +177,28 @@ def secretary_rows(
     """One row per posting: weekly visits (calendar weeks, the current one last), presence, coverage."""
     if not postings:
         return []
-    first_monday = monday_of(today) - dt.timedelta(weeks=weeks - 1)
     user_ids = {u.id for u, _, _ in postings}
-    codes = {a.village_code for _, a, _ in postings}
-    weekly: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * weeks)
-    for user_id, village, day, count in session.exec(
-        select(col(VisitDay.user_id), col(VisitDay.village_code), col(VisitDay.day), col(VisitDay.visits)).where(
-            col(VisitDay.user_id).in_(user_ids),
-            col(VisitDay.village_code).in_(codes),
-            col(VisitDay.day) >= first_monday,
-        )
-    ).all():
-        weekly[(user_id, village)][(day - first_monday).days // 7] += count
+    codes = sorted({a.village_code for _, a, _ in postings})
+    in_villages = col(VisitWeek.village_code).in_(codes), col(VisitWeek.user_id).in_(user_ids)
+    weekly = weekly_visits(
+        session, today=today, weeks=weeks, where=in_villages, by=(col(VisitWeek.user_id), col(VisitWeek.village_code))
+    )
     presence_start = today - dt.timedelta(days=PRESENCE_DAYS - 1)
     presence: dict[tuple[int, str, bool], int] = {
         (u, v, n): c
-        for u, v, n, c in session.exec(
-            select(col(PresenceDay.user_id), col(PresenceDay.village_code), col(PresenceDay.night), func.count())
-            .where(col(PresenceDay.user_id).in_(user_ids), col(PresenceDay.day) >= presence_start)
+        for u, v, n, c in session.execute(
+            sa_select(col(PresenceDay.user_id), col(PresenceDay.village_code), col(PresenceDay.night), func.count())
+            .where(
+                col(PresenceDay.village_code).in_(codes),
+                col(PresenceDay.day) >= presence_start,
+                col(PresenceDay.user_id).in_(user_ids),
+            )
             .group_by(col(PresenceDay.user_id), col(PresenceDay.village_code), col(PresenceDay.night))
         ).all()
     }
-    coverage = {
-        row.village_code: row.coverage
-        for row in village_rows(
-            session=session,
-            villages=list({r.code: r for _, _, r in postings}.values()),
-            days=COVERAGE_DAYS,
-            today=today,
-            tz=tz,
-        )
-    }
+    since = start_of(today - dt.timedelta(days=COVERAGE_DAYS - 1), tz)
+    households = household_counts(session, codes, visited_since=since)
+    coverage = {code: round(seen / total, 4) for code, (total, seen) in households.items() if total}
     return [
         SecretaryRow(
             user_id=user.id,
@@ -190,7 +207,7 @@ def secretary_rows(
             village_name=village.name,
             position=assignment.position,
             dispatch_unit=assignment.dispatch_unit,
-            visits_per_week=weekly[(user.id, village.code)],  # type: ignore[index]
+            visits_per_week=weekly[(user.id, village.code)],
             presence_days_30=presence.get((user.id, village.code, False), 0),  # type: ignore[arg-type]
             nights_30=presence.get((user.id, village.code, True), 0),  # type: ignore[arg-type]
             coverage_90=coverage.get(village.code),

@@ -11,26 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from api.oversight.dashboard import monday_of, start_of
-from api.oversight.models import PresenceDay, VisitDay
+from api.clock import start_of
+from api.oversight.models import PresenceDay
 from api.oversight.schemas import PresenceMark, VisitPoint
 from api.visits.models import Visit
-
-
-def weekly_visits(
-    *, session: Session, today: dt.date, weeks: int, village_code: str | None = None, user_id: int | None = None
-) -> list[int]:
-    """Visits per calendar week (Monday first, the current week last) from the day rollup."""
-    first = monday_of(today) - dt.timedelta(weeks=weeks - 1)
-    stmt = select(col(VisitDay.day), col(VisitDay.visits)).where(col(VisitDay.day) >= first)
-    if village_code is not None:
-        stmt = stmt.where(VisitDay.village_code == village_code)
-    if user_id is not None:
-        stmt = stmt.where(VisitDay.user_id == user_id)
-    counts = [0] * weeks
-    for day, visits in session.exec(stmt).all():
-        counts[(day - first).days // 7] += visits
-    return counts
 
 
 def visit_points(*, session: Session, village_code: str, since: dt.date, tz: ZoneInfo) -> list[VisitPoint]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
-from api.oversight.models import PresenceDay, VillageActivity, VisitDay
+from api.clock import monday_of
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 
 NIGHT_STARTS = dt.time(20, 0)
 NIGHT_ENDS = dt.time(6, 0)
@@ -47,8 +48,33 @@ def _insert(session: Session, model: type[SQLModel]) -> Any:
 
 
 def add_visits(session: Session, visits: Iterable[StoredVisit], *, tz: ZoneInfo) -> None:
-    """Count the visits into their (village, local day, secretary) rows and the villages' latest visit."""
+    """Count the visits into their day and week rows and the villages' latest visit."""
     visits = list(visits)
+    add_visit_days(session, visits, tz=tz)
+    add_week_counts(
+        session, Counter((v.village_code, monday_of(v.started_at.astimezone(tz).date()), v.user_id) for v in visits)
+    )
+
+
+def add_week_counts(session: Session, counts: Counter[tuple[str, dt.date, int]]) -> None:
+    """Add visit counts keyed by (village, the week's Monday, secretary) to the week rows."""
+    if not counts:
+        return
+    stmt = _insert(session, VisitWeek)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["village_code", "week", "user_id"],
+            set_={"visits": VisitWeek.__table__.c.visits + stmt.excluded.visits},  # type: ignore[attr-defined]
+        ),
+        [{"village_code": v, "week": w, "user_id": u, "visits": n} for (v, w, u), n in sorted(counts.items())],
+    )
+
+
+def add_visit_days(session: Session, visits: Sequence[StoredVisit], *, tz: ZoneInfo) -> None:
+    """Count the visits into their (village, local day, secretary) rows and the villages' latest visit.
+
+    Migration 20261201_0004 fills the tables it creates with this.
+    """
     if not visits:
         return
     counts: Counter[tuple[str, dt.date, int]] = Counter()

@@ -16,6 +16,7 @@ from api.clock import TodayDep
 from api.db import SessionDep
 from api.errors import NotFound
 from api.oversight import dashboard, detail, export
+from api.oversight.models import VisitWeek
 from api.oversight.schemas import SecretaryDetail, SecretaryRow, VillageDetail, VillageRow
 from api.pagination import Page, PageDep, paginate
 from api.regions.models import Region
@@ -117,7 +118,9 @@ def village_detail(
         lat=village.lat,
         lon=village.lon,
         radius_m=village.radius_m,
-        visits_per_week=detail.weekly_visits(session=session, today=today, weeks=weeks, village_code=village_code),
+        visits_per_week=dashboard.weekly_visits(
+            session, today=today, weeks=weeks, where=[col(VisitWeek.village_code) == village_code]
+        )[()],
         visit_points=detail.visit_points(session=session, village_code=village_code, since=since, tz=tz),
     )
 
@@ -148,7 +151,9 @@ def secretary_detail(
     since = today - dt.timedelta(days=days - 1)
     return SecretaryDetail(
         postings=dashboard.secretary_rows(session=session, postings=list(rows), weeks=weeks, today=today, tz=tz),
-        visits_per_week=detail.weekly_visits(session=session, today=today, weeks=weeks, user_id=user_id),
+        visits_per_week=dashboard.weekly_visits(
+            session, today=today, weeks=weeks, where=[col(VisitWeek.user_id) == user_id]
+        )[()],
         presence=detail.presence_calendar(session=session, user_id=user_id, since=since),
         punch_card=detail.punch_card(session=session, user_id=user_id, since=since, tz=tz),
     )

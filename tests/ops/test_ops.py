@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.main import create_app
 from api.settings import Settings
@@ -63,3 +66,10 @@ def test_pwa_shell_manifest_and_service_worker_are_served(client: TestClient) ->
     worker = client.get("/sw.js")
     assert worker.headers["content-type"].startswith("text/javascript")
     assert worker.headers["cache-control"] == "no-cache"
+
+
+def test_the_start_up_heap_is_frozen_while_serving_and_released_at_shutdown(settings: Settings, engine: Engine) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 10_000, "the modules, routes and models should be out of the collector's way"
+    assert gc.get_freeze_count() == 0

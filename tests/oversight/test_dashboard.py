@@ -10,14 +10,18 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from alembic import command
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import Engine, inspect
 from sqlmodel import Session, select
 
 from api.checkins.models import Checkin
+from api.clock import monday_of
 from api.flags.models import Flag
 from api.households.models import Household
-from api.oversight.models import PresenceDay, VillageActivity, VisitDay
+from api.migrations import alembic_config, upgrade
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.rollups import presence_of
 from api.settings import Settings
 from api.visits.models import Visit
@@ -96,6 +100,12 @@ def test_rollups_equal_a_recount_after_a_random_workload(
     assert {(r.village_code, r.day, r.user_id): r.visits for r in rollup} == dict(expected_days)
     assert {(r.village_code, r.day, r.user_id): r.home_visits for r in rollup} == dict(expected_homes)
     assert sum(r.visits for r in rollup) == len(visits) == 80
+    expected_weeks: Counter[tuple[str, date, int]] = Counter()
+    for (village, day, user), n in expected_days.items():
+        expected_weeks[(village, monday_of(day), user)] += n
+    weeks = {(r.village_code, r.week, r.user_id): r.visits for r in session.exec(select(VisitWeek)).all()}
+    assert weeks == dict(expected_weeks)
+    assert len(weeks) < len(rollup), "the workload should put several days in one week"
 
     [activity] = session.exec(select(VillageActivity)).all()
     assert activity.last_visit_at == max(v.started_at for v in visits)
@@ -109,6 +119,31 @@ def test_rollups_equal_a_recount_after_a_random_workload(
     presence = {(p.village_code, p.day, p.user_id, p.night) for p in session.exec(select(PresenceDay)).all()}
     assert presence == expected_presence
     assert any(night for *_, night in presence), "the workload should include nights"
+
+
+def test_the_rollup_migrations_rebuild_exactly_what_the_live_code_wrote(
+    client: TestClient, session: Session, engine: Engine
+) -> None:
+    """Migrations 0004 and 0006 fill the rollups from records stored before them."""
+    county = make_county(session)
+    _random_workload(client, session, county, seed=11)
+
+    def rollup_rows() -> dict[str, list[tuple[Any, ...]]]:
+        with Session(engine) as fresh:
+            return {
+                model.__tablename__: sorted(tuple(row) for row in fresh.execute(select(model.__table__)).all())  # type: ignore[attr-defined]
+                for model in (VisitDay, VisitWeek, PresenceDay, VillageActivity)
+            }
+
+    written = rollup_rows()
+    session.close()
+    try:
+        command.downgrade(alembic_config(engine), "20261127_0003")
+        assert "visit_week" not in inspect(engine).get_table_names()
+    finally:
+        upgrade(engine)
+    assert rollup_rows() == written
+    assert all(written.values())
 
 
 def test_a_check_in_at_night_counts_for_the_evening_it_began(settings: Settings) -> None:

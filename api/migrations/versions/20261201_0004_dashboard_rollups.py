@@ -16,7 +16,7 @@ from alembic import op
 from sqlmodel import Session
 
 import api.db
-from api.oversight.rollups import StoredCheckin, StoredVisit, add_checkins, add_visits
+from api.oversight.rollups import StoredCheckin, StoredVisit, add_checkins, add_visit_days
 from api.settings import get_settings
 
 BATCH = 5_000
@@ -74,8 +74,8 @@ def _backfill() -> None:
     )
     rows = session.execute(sa.select(visit)).yield_per(BATCH).partitions()
     for part in rows:
-        add_visits(
-            session, (StoredVisit(r.village_code, r.user_id, r.started_at, r.kind == "home_visit") for r in part), tz=tz
+        add_visit_days(
+            session, [StoredVisit(r.village_code, r.user_id, r.started_at, r.kind == "home_visit") for r in part], tz=tz
         )
     checkin = sa.table(
         "checkin",
