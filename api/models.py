@@ -8,7 +8,7 @@ from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
 from api.flags.models import Flag
 from api.households.models import Household
-from api.oversight.models import PresenceDay, VillageActivity, VisitDay
+from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.photos.models import Photo, PhotoHashBand
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
@@ -31,4 +31,5 @@ __all__ = [
     "Visit",
     "VisitDay",
     "VisitPhoto",
+    "VisitWeek",
 ]
