@@ -4,6 +4,7 @@ Alembic and the migration drift test load this one module rather than each domai
 """
 
 from api.assignments.models import Assignment
+from api.audit.models import AuditEntry
 from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
 from api.flags.models import Flag
@@ -17,6 +18,7 @@ from api.visits.models import Visit, VisitPhoto
 __all__ = [
     "ApiToken",
     "Assignment",
+    "AuditEntry",
     "Checkin",
     "Flag",
     "Household",
