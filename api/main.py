@@ -20,6 +20,7 @@ from api.flags.router import router as flags_router
 from api.flags.scheduler import flag_rules_running
 from api.households.router import imports_router
 from api.households.router import router as households_router
+from api.inspections.router import router as inspections_router
 from api.ops.heap import startup_heap_frozen
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
@@ -55,6 +56,7 @@ def _api_router() -> APIRouter:
         requests_router,
         oversight_router,
         flags_router,
+        inspections_router,
     )
     for part in parts:
         router.include_router(part)

@@ -9,6 +9,7 @@ from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
 from api.flags.models import Flag
 from api.households.models import Household
+from api.inspections.models import Inspection, InspectionAnswer, SampledHousehold
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.photos.models import Photo, PhotoHashBand
 from api.regions.models import Region
@@ -22,11 +23,14 @@ __all__ = [
     "Checkin",
     "Flag",
     "Household",
+    "Inspection",
+    "InspectionAnswer",
     "LoginFailure",
     "Photo",
     "PhotoHashBand",
     "PresenceDay",
     "Region",
+    "SampledHousehold",
     "User",
     "VillageActivity",
     "VillagerRequest",

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     presence_window_days: int = Field(default=30, ge=1)
     low_presence_min_days: int = Field(default=20, ge=0)
     flag_rules_interval_s: int = Field(default=3600, ge=0)
+    # An inspection whose sampled households know their secretary less often than this
+    # raises ``low_awareness`` once every sampled household has answered (or on publication).
+    low_awareness_threshold: float = Field(default=0.8, ge=0, le=1)
 
     @property
     def effective_database_url(self) -> str:

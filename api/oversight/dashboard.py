@@ -29,6 +29,7 @@ from api.auth.models import User
 from api.clock import monday_of, start_of
 from api.flags.models import Flag
 from api.households.models import Household
+from api.inspections.service import latest_awareness
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
 from api.regions.models import Region
@@ -111,6 +112,7 @@ def village_rows(
         ).all()
     )
     posted = _posted(session, codes, today)
+    awareness = latest_awareness(session, codes)
     rows = []
     for v in villages:
         total, seen = households.get(v.code, (0, 0))
@@ -133,7 +135,7 @@ def village_rows(
                 presence_days_30=days_present,
                 nights_30=nights,
                 open_requests=open_requests.get(v.code, (0,))[0],
-                awareness_rate=None,
+                awareness_rate=awareness.get(v.code),
                 open_flags=open_flags.get(v.code, (0,))[0],
             )
         )
