@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
 from api.auth.router import router as auth_router
+from api.bulletins.router import router as bulletins_router
 from api.checkins.router import router as checkins_router
 from api.db import make_engine, writer_engine
 from api.errors import install_error_handlers
@@ -57,6 +58,7 @@ def _api_router() -> APIRouter:
         oversight_router,
         flags_router,
         inspections_router,
+        bulletins_router,
     )
     for part in parts:
         router.include_router(part)

@@ -11,20 +11,22 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, W
 from api.flags.models import FLAG_STATUSES
 from api.validators import RegionCode, RowId, no_nul
 
-# Every kind a rule or a person may raise; the list filter refuses any other. A new rule's
-# kind is added here (tests/flags checks that every ``Finding(kind=...)`` in api/ is listed).
-FLAG_KINDS = (
-    "manual",
-    "low_coverage",
-    "visit_gap",
-    "low_presence",
-    "off_site",
-    "implausible_pace",
-    "duplicate_photo",
-    "photo_time_mismatch",
-    "low_awareness",
-    "visit_denied",
-)
+# Every kind a rule or a person may raise, with the name a county office reads; the list
+# filter refuses any other. A new rule's kind is added here (tests/flags checks that every
+# ``Finding(kind=...)`` in api/ is listed).
+FLAG_KIND_NAMES = {
+    "manual": "人工提出",
+    "low_coverage": "入户覆盖率低",
+    "visit_gap": "长时间无走访",
+    "low_presence": "驻村天数不足",
+    "off_site": "定位不在村内",
+    "implausible_pace": "走访间隔过短",
+    "duplicate_photo": "照片重复使用",
+    "photo_time_mismatch": "照片时间不符",
+    "low_awareness": "群众知晓率低",
+    "visit_denied": "农户否认被走访",
+}
+FLAG_KINDS = tuple(FLAG_KIND_NAMES)
 # What a supervisor may set; ``open`` is only ever set by raising the flag.
 HANDLED_STATUSES = ("acknowledged", "dismissed", "resolved")
 # Closing a flag says a judgement was made, so it must say why.

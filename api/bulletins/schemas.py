@@ -1,0 +1,64 @@
+"""The quarterly bulletin as JSON; the CSV, XLSX and HTML forms show the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class Standing(BaseModel):
+    """One town's or village's quarter, with the change since the previous quarter (in points)."""
+
+    rank: int
+    code: str
+    name: str
+    town_name: str | None = None
+    weak_lax: bool | None = None
+    villages: int
+    households: int
+    households_visited: int
+    coverage: float | None
+    coverage_change: float | None
+    visits: int
+    presence_days: int
+    presence_rate: float | None = Field(description="驻村天数 ÷ 本季度天数（乡镇为各村合计）")
+    presence_change: float | None
+    households_inspected: int = Field(description="本季度督查抽查见到的农户数")
+    awareness_rate: float | None
+    awareness_change: float | None
+    flags_raised: int
+    open_flags: int = Field(description="本季度提出、至今仍待处理的问题提示")
+    requests: int
+    requests_resolved: int
+    requests_resolved_rate: float | None
+
+
+class Problem(BaseModel):
+    """A flag raised in the quarter: what was found, where, and what became of it."""
+
+    flag_id: int
+    raised_at: dt.datetime
+    town_name: str | None
+    village_code: str
+    village_name: str
+    kind: str
+    kind_name: str
+    severity: str
+    detail: str
+    status: str
+
+
+class Bulletin(BaseModel):
+    quarter: str
+    title: str
+    scope_code: str | None
+    scope_name: str
+    period_start: dt.date
+    period_end: dt.date = Field(description="统计截止日（含）；本季度未结束时为今天")
+    complete: bool = Field(description="季度是否已结束")
+    generated_at: dt.datetime
+    overview: Standing
+    towns: list[Standing]
+    villages: list[Standing]
+    problems: list[Problem]

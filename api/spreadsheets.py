@@ -1,0 +1,98 @@
+"""Tables as files a county office opens in Excel: CSV with a byte-order mark, or XLSX sheets
+with Chinese headers, column widths, number formats, a frozen header and a print setup.
+
+The dashboards' overview and the quarterly bulletin both describe their tables as columns
+here, so every export looks and prints the same.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+Row = TypeVar("Row")
+
+PERCENT = "0.0%"
+POINTS = "+0.0%;-0.0%;0.0%"  # a change between two percentages, signed
+COUNT = "#,##0"
+TEXT = "@"
+
+
+@dataclass(frozen=True)
+class Column(Generic[Row]):
+    """A column: its header, how to read a row's value, its width in Excel's units, its format
+    (one for the column, or one per row for a sheet of labelled figures)."""
+
+    header: str
+    value: Callable[[Row], Any]
+    width: int
+    number_format: str | Callable[[Row], str | None] | None = None
+
+    def format_of(self, row: Row) -> str | None:
+        return self.number_format(row) if callable(self.number_format) else self.number_format
+
+
+def csv_bytes(columns: Sequence[Column[Row]], rows: Iterable[Row]) -> bytes:
+    """UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in columns])
+    for row in rows:
+        writer.writerow(["" if (v := c.value(row)) is None else v for c in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def new_book() -> Workbook:
+    """A workbook without its default empty sheet."""
+    book = Workbook()
+    if book.active is not None:
+        book.remove(book.active)
+    return book
+
+
+def add_sheet(
+    book: Workbook,
+    name: str,
+    columns: Sequence[Column[Row]],
+    rows: Iterable[Row],
+    *,
+    title: str,
+    landscape: bool = True,
+) -> None:
+    """A sheet with a bold, frozen header row, set widths and formats, ready to print on A4."""
+    sheet = book.create_sheet(name)
+    sheet.append([c.header for c in columns])
+    for row in rows:
+        sheet.append([c.value(row) for c in columns])
+        for cell, column in zip(sheet[sheet.max_row], columns, strict=True):
+            if number_format := column.format_of(row):
+                cell.number_format = number_format
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.oddHeader is not None:
+        sheet.oddHeader.center.text = title
+    if sheet.oddFooter is not None:
+        sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def book_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
