@@ -24,7 +24,7 @@ from api.validators import RegionCodePath, RowIdPath
 
 router = APIRouter(prefix="/dashboard", tags=["oversight"])
 
-READERS = (*SUPERVISOR_ROLES, "inspector")
+READERS = (*SUPERVISOR_ROLES, "inspector", "api_token")
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ScopeQuery = Annotated[str | None, Query(description="区划代码：只看该地区之下（默认为本人管辖范围）")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -356,3 +357,80 @@ def test_a_token_stops_working_when_its_owner_is_deactivated(client: TestClient,
     session.commit()
 
     assert_problem(client.get(HOUSEHOLDS_URL, headers=headers), 401)
+
+
+# What an inspection team's script reads: every list, for the token's scope only.
+# Each with the filter that asks for somewhere outside the scope.
+SCRIPT_READS = {
+    "/api/v1/households": f"village_code={VILLAGE_B1}",
+    "/api/v1/visits": f"village_code={VILLAGE_B1}",
+    "/api/v1/checkins": f"village_code={VILLAGE_B1}",
+    "/api/v1/dashboard/villages": f"scope={TOWN_B}",
+    "/api/v1/dashboard/secretaries": f"scope={TOWN_B}",
+    "/api/v1/flags?status=all": f"scope={TOWN_B}",
+    "/api/v1/inspections": f"village_code={VILLAGE_B1}",
+}
+
+
+def _villages_in(body: dict[str, Any]) -> set[str]:
+    return {item["village_code"] for item in body["items"]}
+
+
+def test_a_token_reads_what_an_inspection_script_needs_within_its_scope_and_nothing_after_revocation(
+    client: TestClient, session: Session
+):
+    county = make_county(session)
+    for village in (VILLAGE_A1, VILLAGE_B1):
+        client.post(
+            "/api/v1/flags",
+            json={"kind": "manual", "village_code": village, "detail": "电话回访"},
+            headers=county.headers("county"),
+        )
+        client.post(
+            "/api/v1/inspections", json={"village_code": village, "sample_size": 1}, headers=county.headers("county")
+        )
+    for who, village in (("secretary_a1", VILLAGE_A1), ("secretary_b1", VILLAGE_B1)):
+        visit = {
+            "id": str(uuid.uuid4()),
+            "kind": "home_visit",
+            "household_id": county.households[village].id,
+            "started_at": datetime.now(UTC).isoformat(),
+        }
+        checkin = {
+            "id": str(uuid.uuid4()),
+            "village_code": village,
+            "at": datetime.now(UTC).isoformat(),
+            "lat": 26.5,
+            "lon": 106.7,
+        }
+        sent = client.post("/api/v1/sync", json={"visits": [visit], "checkins": [checkin]}, headers=county.headers(who))
+        assert {r["status"] for r in sent.json()["results"]} == {"created"}, sent.text
+    created = create_token(client, county, "county", TOWN_A).json()
+    headers = {"Authorization": f"Bearer {created['token']}"}
+    county_wide = {"Authorization": f"Bearer {create_token(client, county, 'county', COUNTY).json()['token']}"}
+
+    for path, outside in SCRIPT_READS.items():
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        assert set(response.json()) == {"items", "next_cursor"}
+        seen = _villages_in(response.json())
+        assert seen, path
+        assert all(code.startswith(TOWN_A[:9]) for code in seen), (path, seen)
+        assert VILLAGE_B1 in _villages_in(client.get(path, headers=county_wide).json()), path
+        separator = "&" if "?" in path else "?"
+        assert_problem(client.get(f"{path}{separator}{outside}", headers=headers), 404)
+    quarter = f"{datetime.now(UTC).year}-Q{(datetime.now(UTC).month - 1) // 3 + 1}"
+    bulletin = client.get(f"/api/v1/bulletins/{quarter}", headers=headers)
+    assert bulletin.status_code == 200, bulletin.text
+    assert {v["code"] for v in bulletin.json()["villages"]} == {VILLAGE_A1, VILLAGE_A2}
+
+    for method, path, body in (
+        ("POST", "/api/v1/inspections", {"village_code": VILLAGE_A1, "sample_size": 1}),
+        ("POST", "/api/v1/flags", {"kind": "manual", "village_code": VILLAGE_A1, "detail": "x"}),
+        ("POST", "/api/v1/sync", {"visits": []}),
+    ):
+        assert_problem(client.request(method, path, json=body, headers=headers), 403)
+
+    assert client.delete(f"{TOKENS_URL}/{created['id']}", headers=county.headers("county")).status_code == 204
+    for path in [*SCRIPT_READS, f"/api/v1/bulletins/{quarter}"]:
+        assert_problem(client.get(path, headers=headers), 401)
