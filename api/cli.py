@@ -24,6 +24,7 @@ from api.db import make_engine
 from api.demo import DemoLogin, DemoNotEmpty, DemoSummary, populate
 from api.errors import AppError
 from api.flags.rules import KIND_NAMES, run_time_rules
+from api.flags.schemas import FLAG_KIND_NAMES
 from api.households.importer import import_households
 from api.households.spreadsheet import SpreadsheetError, read_table
 from api.main import create_app
@@ -100,22 +101,15 @@ def _print_demo(summary: DemoSummary) -> None:
     passwords = sorted({login.password for login in summary.logins})
     print(f"  密码：{'、'.join(passwords)}")
     if summary.field_days:
-        flags = "、".join(f"{_FLAG_NAMES.get(kind, kind)} {n}" for kind, n in summary.flags.items()) or "无"
+        flags = "、".join(f"{FLAG_KIND_NAMES.get(kind, kind)} {n}" for kind, n in summary.flags.items()) or "无"
         print(
             f"近 {summary.field_days} 天的走访记录：走访 {summary.visits} 条（其中入户 {summary.home_visits} 次），"
-            f"签到 {summary.checkins} 次，照片 {summary.photos} 张，群众诉求 {summary.requests} 条；疑点 {flags}。"
+            f"签到 {summary.checkins} 次，照片 {summary.photos} 张，群众诉求 {summary.requests} 条，"
+            f"督查抽查 {summary.inspections} 个村；疑点 {flags}。"
         )
         examples = "；".join(f"{p.username} {p.description}" for p in summary.problems)
         if examples:
             print(f"问题示例：{examples}。")
-
-
-_FLAG_NAMES = {
-    "off_site": "定位不在村",
-    "implausible_pace": "走访节奏异常",
-    "duplicate_photo": "照片重复",
-    "photo_time_mismatch": "照片时间不符",
-}
 
 
 def _load_demo_if_empty(settings: Settings, *, seed: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -24,10 +24,11 @@ from api.auth.models import User
 from api.auth.passwords import hash_password
 from api.db import utcnow
 from api.demo.fieldwork import FIELD_DAYS, Home, Post, Problem, plan_fieldwork
+from api.demo.inspections import inspect_villages
 from api.demo.names import MobileNumbers
 from api.demo.people import Person, plan_people
 from api.demo.places import County, Town, plan_county
-from api.demo.records import FieldCounts, write_fieldwork
+from api.demo.records import FieldCounts, flag_counts, write_fieldwork
 from api.households.models import Household
 from api.photos.storage import PhotoStore, open_photo_store
 from api.regions.models import Region
@@ -61,6 +62,7 @@ class DemoSummary:
     photos: int = 0
     requests: int = 0
     flags: dict[str, int] = field(default_factory=dict)  # open flags by kind
+    inspections: int = 0
     problems: list[Problem] = field(default_factory=list)  # the secretaries planned to misbehave
 
 
@@ -110,13 +112,14 @@ def populate(
             if person.posting is not None
         ]
         session.execute(insert(Assignment), assignments)
-        field_counts, problems = None, []
+        field_counts, problems, inspections = None, [], 0
         if settings is not None and days > 0:
             # A stream of its own, so that adding records never changes the county of a seed.
             field_rng = random.Random(f"zoufang-demo-fieldwork:{seed}")
+            posts = _posts(session, county, people)
             plan = plan_fieldwork(
                 field_rng,
-                _posts(session, county, people),
+                posts,
                 seat=(county.lat, county.lon),
                 today=now.astimezone(settings.tz).date(),
                 days=days,
@@ -132,6 +135,16 @@ def populate(
                 now=now,
             )
             problems = plan.problems
+            inspections = inspect_villages(
+                session,
+                random.Random(f"zoufang-demo-inspections:{seed}"),
+                villages={post.username: post.village_code for post in posts},
+                problems=problems,
+                inspector=session.exec(select(User).where(User.role == "inspector")).one(),
+                settings=settings,
+                now=now,
+            )
+            field_counts = replace(field_counts, flags=flag_counts(session))
     villages = county.villages
     return DemoSummary(
         towns=len(county.towns),
@@ -142,6 +155,7 @@ def populate(
         assignments=len(assignments),
         logins=[DemoLogin(p.role, p.username, DEMO_PASSWORD, p.description) for p in people],
         **_field_summary(field_counts, days=days),
+        inspections=inspections,
         problems=problems,
     )
 

@@ -190,12 +190,17 @@ def _counts(session: Session) -> FieldCounts:
     def count(model: type[Visit | Checkin | Photo | VillagerRequest]) -> int:
         return session.exec(select(func.count()).select_from(model)).one()
 
-    flags = session.exec(select(Flag.kind, func.count()).group_by(col(Flag.kind)).order_by(col(Flag.kind))).all()
     return FieldCounts(
         visits=count(Visit),
         home_visits=session.exec(select(func.count()).where(Visit.kind == "home_visit")).one(),
         checkins=count(Checkin),
         photos=count(Photo),
         requests=count(VillagerRequest),
-        flags=dict(flags),
+        flags=flag_counts(session),
     )
+
+
+def flag_counts(session: Session) -> dict[str, int]:
+    """Flags raised so far, by kind."""
+    stmt = select(Flag.kind, func.count()).group_by(col(Flag.kind)).order_by(col(Flag.kind))
+    return dict(session.exec(stmt).all())

@@ -84,6 +84,10 @@ class InspectionSummary(BaseModel):
     published_at: datetime | None
     answered: int
     reached: int
+    knows_secretary_count: int = Field(default=0, description="见到的农户中知道第一书记的户数（知晓率的分子）")
+    logged_visits_count: int = Field(default=0, description="见到且近 90 天记有入户走访的户数（回访率的分母）")
+    recalls_visit_count: int = Field(default=0, description="其中记得被走访的户数（回访率的分子）")
+    satisfied_count: int = Field(default=0, description="见到的农户中表示满意的户数（满意率的分子）")
     awareness_rate: float | None = Field(description="见到的农户中知道第一书记的比例")
     recall_rate: float | None = Field(description="见到且近 90 天记有入户走访的农户中，记得被走访的比例")
     satisfaction_rate: float | None = Field(description="见到的农户中表示满意的比例")

@@ -21,11 +21,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from api.assignments.models import Assignment
 from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import Principal, require_roles
 from api.errors import InvalidInput, NotFound
@@ -316,6 +318,7 @@ def judge_awareness(*, session: Session, inspection: Inspection, settings: Setti
         kind="low_awareness",
         severity="high",
         village_code=inspection.village_code,
+        user_id=_first_secretary(session, inspection, settings.tz),
         subject_id=str(inspection.id),
         detail=(
             f"督查抽查（第 {inspection.id} 号）见到的 {tally.reached} 户中，只有 {tally.knows} 户"
@@ -330,6 +333,21 @@ def judge_awareness(*, session: Session, inspection: Inspection, settings: Setti
         },
     )
     raise_flags(session=session, findings=[finding], now=now)
+
+
+def _first_secretary(session: Session, inspection: Inspection, tz: ZoneInfo) -> int | None:
+    """Who the villagers should have known: the first secretary posted there on the inspection's day."""
+    day = inspection.created_at.astimezone(tz).date()
+    return session.exec(
+        select(Assignment.user_id)
+        .where(
+            col(Assignment.village_code) == inspection.village_code,
+            col(Assignment.position) == "first_secretary",
+            col(Assignment.start_date) <= day,
+            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= day),
+        )
+        .order_by(col(Assignment.start_date).desc())
+    ).first()
 
 
 def publish(*, session: Session, inspection_id: int, by: Principal, settings: Settings, now: dt.datetime) -> Inspection:
@@ -401,6 +419,10 @@ def _rates(tally: Tally) -> dict[str, object]:
     return {
         "answered": tally.answered,
         "reached": tally.reached,
+        "knows_secretary_count": tally.knows,
+        "logged_visits_count": tally.with_visits,
+        "recalls_visit_count": tally.recalls,
+        "satisfied_count": tally.satisfied,
         "awareness_rate": tally.awareness_rate,
         "recall_rate": tally.recall_rate,
         "satisfaction_rate": tally.satisfaction_rate,

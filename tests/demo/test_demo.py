@@ -25,6 +25,7 @@ from api.cli import _print_demo
 from api.demo import DemoNotEmpty, DemoSummary, populate
 from api.flags.models import Flag
 from api.households.models import Household
+from api.inspections.models import Inspection, InspectionAnswer
 from api.migrations import upgrade
 from api.photos.models import Photo
 from api.photos.storage import LocalStore
@@ -450,3 +451,21 @@ def test_a_failed_load_leaves_neither_rows_nor_photo_files(tmp_path: Path) -> No
     assert [_count(engine, model) for model in (Region, User, Visit, Photo)] == [0, 0, 0, 0]
     assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []
     engine.dispose()
+
+
+def test_inspections_catch_the_made_up_visits_and_the_secretary_nobody_knows(demo: Demo) -> None:
+    engine, summary = demo
+    problems = _problems(summary)
+    with Session(engine) as session:
+        ids = {u.username: u.id for u in session.exec(select(User)).all()}
+        inspected = session.exec(select(Inspection.village_code)).all()
+        flagged = session.exec(
+            select(Flag.kind, Flag.user_id).where(col(Flag.kind).in_(["visit_denied", "low_awareness"]))
+        ).all()
+        answers = session.exec(select(func.count()).select_from(InspectionAnswer)).one()
+    assert summary.inspections == len(inspected) == len(set(inspected)) == 8
+    assert answers == 8 * 12
+    fakers = {ids[problems["implausible_pace"]], ids[problems["duplicate_photo"]]}
+    denied = {user_id for kind, user_id in flagged if kind == "visit_denied"}
+    assert denied == fakers  # and no honest secretary is accused
+    assert ids[problems["few_home_visits"]] in {user_id for kind, user_id in flagged if kind == "low_awareness"}

@@ -264,6 +264,7 @@ def test_low_awareness_is_raised_once_when_every_sampled_household_has_answered(
     _send(client, county, inspection["id"], [_answer(i) for i in ids[2:4]] + [_not_reached(ids[4])])
     [flag] = _flags(session, "low_awareness")
     assert flag.evidence["awareness_rate"] == 0.5
+    assert flag.user_id == county.users["secretary_a1"].id  # the first secretary the villagers should know
     assert flag.evidence["reached"] == 4
     client.post(f"/api/v1/inspections/{inspection['id']}/publish", headers=county.headers("inspector"))
     assert len(_flags(session, "low_awareness")) == 1
