@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
+from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.bulletins.router import router as bulletins_router
 from api.checkins.router import router as checkins_router
@@ -59,6 +60,7 @@ def _api_router() -> APIRouter:
         flags_router,
         inspections_router,
         bulletins_router,
+        audit_router,
     )
     for part in parts:
         router.include_router(part)

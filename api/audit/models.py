@@ -7,7 +7,7 @@ a single read names its record, a list keeps its filters and how many rows it re
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
@@ -15,7 +15,8 @@ from sqlmodel import Field, SQLModel
 from api.db import timestamp_column, utcnow
 
 # The kinds of record whose reads are logged, as ``resource`` names them.
-RESOURCES = ("households", "visits", "photos")
+Resource = Literal["households", "visits", "photos"]
+CLIENT_ADDR_MAX_LENGTH = 64
 USER_AGENT_MAX_LENGTH = 300
 
 
@@ -45,5 +46,5 @@ class AuditEntry(SQLModel, table=True):
     record_id: str | None = Field(default=None, max_length=36)
     filters: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     row_count: int
-    client_addr: str | None = Field(default=None, max_length=64)
+    client_addr: str | None = Field(default=None, max_length=CLIENT_ADDR_MAX_LENGTH)
     user_agent: str | None = Field(default=None, max_length=USER_AGENT_MAX_LENGTH)

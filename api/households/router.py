@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile, status
 
+from api.audit.service import log_read
 from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
@@ -32,6 +33,7 @@ def create_household(
 
 @router.get("", response_model=Page[HouseholdPublic], summary="管辖范围内的农户（可按村、关键词、未走访天数筛选）")
 def list_households(
+    request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     page: PageDep,
@@ -43,12 +45,20 @@ def list_households(
 ) -> Page[HouseholdPublic]:
     stmt = service.household_query(by=principal, village_code=village_code, q=q, not_visited_days=not_visited_days)
     rows, cursor = paginate(session, stmt, Household.id, page)
-    return Page(items=[service.to_public(h, principal) for h in rows], next_cursor=cursor)
+    items = [service.to_public(h, principal) for h in rows]
+    filters = {"village_code": village_code, "q": q, "not_visited_days": not_visited_days}
+    log_read(session, request, principal, "households", filters=filters, row_count=len(items))
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/{household_id}", response_model=HouseholdPublic, summary="一户")
-def get_household(household_id: RowIdPath, session: SessionDep, principal: CurrentPrincipal) -> HouseholdPublic:
-    return service.to_public(service.get_household(session=session, household_id=household_id, by=principal), principal)
+def get_household(
+    household_id: RowIdPath, request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> HouseholdPublic:
+    household = service.get_household(session=session, household_id=household_id, by=principal)
+    shown = service.to_public(household, principal)
+    log_read(session, request, principal, "households", record_id=household_id)
+    return shown
 
 
 @router.patch("/{household_id}", response_model=HouseholdPublic, summary="修改农户信息")

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from sqlmodel import Session
 
-from api.auth.principal import CurrentPrincipal, CurrentUser
+from api.audit.service import log_read
+from api.auth.principal import CurrentPrincipal, CurrentUser, Principal
 from api.db import SessionDep, utcnow
 from api.errors import InvalidInput, PayloadTooLarge
 from api.photos import service
@@ -103,18 +105,20 @@ def upload_photo(
     return _public(photo)
 
 
-def _file(request: Request, key: str) -> Response:
+def _served(photo_id: uuid.UUID, request: Request, session: Session, by: Principal, *, thumb: bool) -> Response:
+    """A photo the principal may see, as the display image or the thumbnail; the read is logged."""
+    photo = service.visible_photo(session=session, photo_id=str(photo_id), by=by)
     store: PhotoStore = request.app.state.photos
-    return Response(store.get(key), media_type="image/jpeg", headers=_IMMUTABLE)
+    image = store.get(photo.thumb_key if thumb else photo.display_key)
+    log_read(session, request, by, "photos", record_id=photo.id)
+    return Response(image, media_type="image/jpeg", headers=_IMMUTABLE)
 
 
 @router.get("/{photo_id}", response_class=Response, summary="照片（长边 1600 像素，已去除元数据）")
 def get_photo(photo_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    photo = service.visible_photo(session=session, photo_id=str(photo_id), by=principal)
-    return _file(request, photo.display_key)
+    return _served(photo_id, request, session, principal, thumb=False)
 
 
 @router.get("/{photo_id}/thumb", response_class=Response, summary="缩略图（长边 320 像素）")
 def get_thumb(photo_id: uuid.UUID, request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    photo = service.visible_photo(session=session, photo_id=str(photo_id), by=principal)
-    return _file(request, photo.thumb_key)
+    return _served(photo_id, request, session, principal, thumb=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
+from api.audit.service import log_read
 from api.auth.principal import CurrentPrincipal
 from api.db import SessionDep, utcnow
 from api.errors import NotFound
@@ -36,18 +39,21 @@ def create_visit(
 
 @router.get("", response_model=Page[VisitPublic], summary="管辖范围内的走访记录")
 def list_visits(
-    session: SessionDep, principal: CurrentPrincipal, page: PageDep, filters: RecordFiltersDep
+    request: Request, session: SessionDep, principal: CurrentPrincipal, page: PageDep, filters: RecordFiltersDep
 ) -> Page[VisitPublic]:
     columns = {"village": Visit.village_code, "user": Visit.user_id, "at": Visit.started_at}
     stmt = filters.apply(select(Visit), by=principal, **columns)
     rows, cursor = paginate(session, stmt, Visit.id, page)
     shown = service.visit_public(session, [v.id for v in rows])
+    log_read(session, request, principal, "visits", filters=asdict(filters), row_count=len(rows))
     return Page(items=[shown[v.id] for v in rows], next_cursor=cursor)
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, summary="一条走访记录")
-def get_visit(visit_id: str, session: SessionDep, principal: CurrentPrincipal) -> VisitPublic:
+def get_visit(visit_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal) -> VisitPublic:
     visit = session.get(Visit, visit_id)
     if visit is None or not principal.covers(visit.village_code):
         raise NotFound("该走访记录不存在，或不在您的管辖范围内。")
-    return service.visit_public(session, [visit_id])[visit_id]
+    shown = service.visit_public(session, [visit_id])[visit_id]
+    log_read(session, request, principal, "visits", record_id=visit_id)
+    return shown
