@@ -8,6 +8,8 @@ import { flush, onOutboxChange, records, waiting } from "./outbox.js";
 import { logOut, markExpired, refreshMe, restoreSession, session, villages } from "./session.js";
 import { h, toast } from "./ui.js";
 
+const inspecting = (name) => () => import("./views/inspect.js").then((m) => m[name]);
+
 // Screens load when first opened: a first visit over a slow link waits only for what the login
 // screen needs (index.html preloads exactly that), and the service worker caches the rest.
 const routes = {
@@ -22,9 +24,14 @@ const routes = {
   flags: () => import("./supervise/flags.js"),
   village: () => import("./supervise/village.js"),
   secretary: () => import("./supervise/secretary.js"),
+  // Inspections: used offline in the villages, so kept on phones like the secretaries' screens.
+  inspect: inspecting("inspect"),
+  inspection: inspecting("inspection"),
+  answer: inspecting("answer"),
+  results: inspecting("results"),
 };
-const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary"]);
-const LIVE_VIEWS = new Set(["outbox", "records"]); // redrawn when the outbox changes
+const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "inspect", "inspection", "answer", "results"]);
+const LIVE_VIEWS = new Set(["outbox", "records", "inspection", "results"]); // redrawn when the outbox changes
 const RETRY_EVERY_MS = 20_000;
 
 const main = document.getElementById("view");
@@ -55,7 +62,7 @@ const app = {
   async loggedIn() {
     clearBanner("auth");
     await chooseVillage();
-    app.navigate("#/todo");
+    app.navigate(`#/${home()}`);
     await syncWithServer();
   },
   async recorded() {
@@ -73,10 +80,14 @@ function supervising() {
   return Boolean(session()) && session().me.role !== "secretary";
 }
 
+/** Inspectors start at their inspections; the other watchers at the overview. */
+function home() {
+  return !supervising() ? "todo" : session().me.role === "inspector" ? "inspect" : "overview";
+}
+
 function routeName() {
-  const home = supervising() ? "overview" : "todo";
-  const name = location.hash.replace(/^#\//, "").split("?")[0] || home;
-  if (!(name in routes) || (name !== "login" && SUPERVISOR_ROUTES.has(name) !== supervising())) return home;
+  const name = location.hash.replace(/^#\//, "").split("?")[0] || home();
+  if (!(name in routes) || (!["login", "outbox"].includes(name) && SUPERVISOR_ROUTES.has(name) !== supervising())) return home();
   return name;
 }
 
@@ -94,7 +105,7 @@ async function refresh() {
   }
   current.cleanup?.();
   const node = rendered instanceof Node ? rendered : rendered.node;
-  const moved = current.name !== name || ["visit", "village", "secretary"].includes(name);
+  const moved = current.name !== name || ["visit", "village", "secretary", "answer"].includes(name);
   current = { name, cleanup: rendered.cleanup ?? null };
   const text = noVillage ? t("app.name") : view.title();
   heading.textContent = text;
@@ -103,7 +114,7 @@ async function refresh() {
   if (moved) window.scrollTo(0, 0); // a new screen starts at its top; a redraw keeps the place
   tabs.hidden = !session();
   for (const link of tabs.querySelectorAll("a")) {
-    link.hidden = (link.dataset.for === "supervisor") !== supervising();
+    link.hidden = link.dataset.for !== "all" && (link.dataset.for === "supervisor") !== supervising();
     link.toggleAttribute("aria-current", link.getAttribute("href") === `#/${name}`);
     if (link.hasAttribute("aria-current")) link.setAttribute("aria-current", "page");
   }
@@ -139,7 +150,7 @@ async function updateChip() {
   const badge = tabs.querySelector(".count");
   badge.textContent = entries.length ? String(entries.length) : "";
   badge.hidden = !entries.length;
-  chip.hidden = !session() || supervising();
+  chip.hidden = !session() || (supervising() && !entries.length);
   chip.classList.toggle("alert", failed > 0);
   chip.textContent = syncing
     ? t("chip.sending")

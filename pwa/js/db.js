@@ -1,9 +1,9 @@
-// The phone's own storage (IndexedDB). Everything a secretary records lives here first, so a
-// dead network, a closed tab or a reboot never loses it. Schema changes happen only in the
-// upgrade callback, and no network call is ever awaited inside a transaction.
+// The phone's own storage (IndexedDB). Everything a secretary or an inspector records lives
+// here first, so a dead network, a closed tab or a reboot never loses it. Schema changes happen
+// only in the upgrade callback, and no network call is ever awaited inside a transaction.
 
 const DB_NAME = "zoufang";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let opening = null;
 
@@ -18,6 +18,8 @@ export function openDb() {
         db.createObjectStore("records", { keyPath: "id" }).createIndex("created_at", "created_at");
         db.createObjectStore("photos", { keyPath: "id" });
       }
+      // Inspections downloaded for days in the villages.
+      if (event.oldVersion < 2) db.createObjectStore("inspections", { keyPath: "id" });
     };
     request.onsuccess = () => {
       const db = request.result;

@@ -2,10 +2,11 @@
 // Like Workbox's background-sync queue it takes the oldest entries, sends them and puts them
 // back on failure, but it never expires an entry: a visit is evidence. Photos go up before the
 // records that name them; the server's idempotency (same id, same content → 200) makes every
-// resend safe, so a page closed mid-sync simply sends again when it reopens.
+// resend safe, so a page closed mid-sync simply sends again when it reopens. Inspectors'
+// answers go to their inspection's /answers instead of /sync.
 
 import { api } from "./api.js";
-import { getAll, transact } from "./db.js";
+import { get, getAll, transact } from "./db.js";
 import { t } from "./messages.js";
 
 const BATCH = 50;
@@ -44,6 +45,14 @@ export async function enqueue(record, photos = []) {
   });
   changed();
   return entry;
+}
+
+/** Save a new version of an unsent record: under the lock, so never while the old one is on its way. */
+export function amend(record) {
+  return withLock(async () => {
+    if ((await get("records", record.id))?.state === "sent") throw new Error(t("outbox.alreadySent"));
+    return enqueue(record);
+  });
 }
 
 /** Drop a record the user chose to discard, with the photos that only it used. */
@@ -93,8 +102,10 @@ async function sendDue(force) {
     for (const record of due) {
       if (await uploadPhotos(record)) ready.push(record);
     }
-    for (let i = 0; i < ready.length; i += BATCH) {
-      await sendBatch(ready.slice(i, i + BATCH), summary);
+    const groups = new Map(); // visits and check-ins together; answers by inspection
+    for (const r of ready) groups.set(r.inspection_id, [...(groups.get(r.inspection_id) ?? []), r]);
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += BATCH) await sendBatch(group.slice(i, i + BATCH), summary);
     }
   } catch (error) {
     // No connection, or the login has expired: everything left stays queued as it was.
@@ -135,15 +146,19 @@ async function uploadPhotos(record) {
 }
 
 async function sendBatch(batch, summary) {
-  const body = {
-    visits: batch.filter((r) => r.type === "visit").map((r) => r.body),
-    checkins: batch.filter((r) => r.type === "checkin").map((r) => r.body),
-  };
+  const inspection = batch[0].inspection_id;
+  const of = (type) => batch.filter((r) => r.type === type).map((r) => r.body);
+  const body = inspection ? { answers: of("answer") } : { visits: of("visit"), checkins: of("checkin") };
   let results;
   try {
-    ({ results } = await api("/sync", { method: "POST", json: body }));
+    ({ results } = await api(inspection ? `/inspections/${inspection}/answers` : "/sync", { method: "POST", json: body }));
   } catch (error) {
     if (error.network || error.status === 401) throw error;
+    if (inspection && error.status === 422 && batch.length > 1) {
+      // Answers stand or fall together: send them singly to find the one at fault.
+      for (const record of batch) await sendBatch([record], summary);
+      return;
+    }
     for (const record of batch) {
       if (error.retryable) await backOff(record, error.words);
       else await fail(record, error.words);
@@ -166,7 +181,8 @@ async function sendBatch(batch, summary) {
       });
       await backOff(record, t("outbox.missingPhoto"));
     } else {
-      const words = result.status === "conflict" ? t("outbox.conflict") : result.detail || t("outbox.rejected");
+      const words =
+        result.status === "conflict" && !inspection ? t("outbox.conflict") : result.detail || t("outbox.rejected");
       await fail(record, words);
       summary.failed += 1;
     }

@@ -82,12 +82,19 @@ class FieldServer:
     admin: Login = ADMIN
     secretary: Login = SECRETARY
     supervisor: Login = SUPERVISOR
+    others: list[Login] = field(default_factory=list)
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def api(self, method: str, path: str, json: Any = None, as_user: str = "admin") -> Any:
         """Call ``/api/v1{path}``; return the parsed JSON (None for an empty answer), failing on an error."""
         response = self._request(method, path, json=json, as_user=as_user)
         return response.json() if response.content else None
+
+    def add_user(self, login: Login, *, role: str, scope: str | None = None) -> Login:
+        """Create one more account (an inspector, say) over the county, or ``scope``; ``api`` can act as it."""
+        created = _create_user(self, login, role=role, scope=scope or self.county_code)
+        self.others.append(created)
+        return created
 
     def get_bytes(self, path: str, as_user: str = "admin") -> bytes:
         """The raw body of ``GET /api/v1{path}`` (a photo, say)."""
@@ -101,7 +108,8 @@ class FieldServer:
 
     def _token(self, username: str) -> str:
         if username not in self._tokens:
-            login = next(user for user in (self.admin, self.secretary, self.supervisor) if user.username == username)
+            logins = (self.admin, self.secretary, self.supervisor, *self.others)
+            login = next(user for user in logins if user.username == username)
             response = self.http.post(
                 "/api/v1/auth/token", data={"username": login.username, "password": login.password}
             )

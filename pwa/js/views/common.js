@@ -53,11 +53,11 @@ export function stateBadge(record) {
  * Save a record on the phone from a form. On failure (a full phone, most often) the form stays
  * as it was, with the reason shown in `error`; resolves to whether the record was saved.
  */
-export async function saveOnPhone({ record, photos = [], button, error }) {
+export async function saveOnPhone({ record, photos = [], button, error, write = enqueue }) {
   button.disabled = true;
   error.hidden = true;
   try {
-    await enqueue(record, photos);
+    await write(record, photos);
     return true;
   } catch (e) {
     button.disabled = false;
