@@ -32,6 +32,7 @@ from api.inspections.models import Inspection, InspectionAnswer
 from api.oversight.models import PresenceDay, VisitDay
 from api.regions.codes import under
 from api.requests.models import VillagerRequest
+from api.shares import share
 from api.visits.models import Visit
 
 STILL_OPEN = ("open", "acknowledged")
@@ -69,26 +70,22 @@ class Figures:
     def __add__(self, other: Figures) -> Figures:
         return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
-    @staticmethod
-    def _share(part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
-
     @property
     def coverage(self) -> float | None:
-        return self._share(self.visited, self.households)
+        return share(self.visited, self.households)
 
     @property
     def presence_rate(self) -> float | None:
         """Days present over the days in the period, across the villages."""
-        return self._share(self.presence_days, self.village_days)
+        return share(self.presence_days, self.village_days)
 
     @property
     def awareness_rate(self) -> float | None:
-        return self._share(self.knows, self.reached)
+        return share(self.knows, self.reached)
 
     @property
     def requests_resolved_rate(self) -> float | None:
-        return self._share(self.requests_resolved, self.requests)
+        return share(self.requests_resolved, self.requests)
 
 
 def village_figures(

@@ -49,6 +49,7 @@ from api.records import content_hash, insert_new, resend_outcome, select_map
 from api.regions.models import Region
 from api.regions.service import require_village
 from api.settings import Settings
+from api.shares import share
 from api.visits.models import Visit
 
 CLAIM_DAYS = 90
@@ -260,24 +261,20 @@ class Tally:
     recalls: int = 0
     satisfied: int = 0
 
-    @staticmethod
-    def _rate(part: int, whole: int) -> float | None:
-        return round(part / whole, 4) if whole else None
-
     @property
     def awareness_rate(self) -> float | None:
         """Households reached that know their first secretary."""
-        return self._rate(self.knows, self.reached)
+        return share(self.knows, self.reached)
 
     @property
     def recall_rate(self) -> float | None:
         """Households reached with logged visits that remember being visited."""
-        return self._rate(self.recalls, self.with_visits)
+        return share(self.recalls, self.with_visits)
 
     @property
     def satisfaction_rate(self) -> float | None:
         """Households reached that say they are satisfied ("unsure" is not satisfied)."""
-        return self._rate(self.satisfied, self.reached)
+        return share(self.satisfied, self.reached)
 
 
 def tallies(session: Session, *where: ColumnElement[bool]) -> dict[int, Tally]:

@@ -34,6 +34,7 @@ from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWe
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
+from api.shares import share
 
 PRESENCE_DAYS = 30
 COVERAGE_DAYS = 90
@@ -128,7 +129,7 @@ def village_rows(
                 secretaries=posted[v.code],
                 households=total,
                 households_visited=seen,
-                coverage=round(seen / total, 4) if total else None,
+                coverage=share(seen, total),
                 visits=visit_count,
                 home_visits=home_visits,
                 last_visit_at=last_visit.get(v.code),
@@ -200,7 +201,7 @@ def secretary_rows(
     }
     since = start_of(today - dt.timedelta(days=COVERAGE_DAYS - 1), tz)
     households = household_counts(session, codes, visited_since=since)
-    coverage = {code: round(seen / total, 4) for code, (total, seen) in households.items() if total}
+    coverage = {code: share(seen, total) for code, (total, seen) in households.items()}
     return [
         SecretaryRow(
             user_id=user.id,
