@@ -83,6 +83,7 @@ from photo_ingest import machine
 from readme import write_figures
 
 from api.demo.names import HAMLETS, TAG_RATES, MobileNumbers, person_name
+from api.ops.pwa import shell_manifest
 from tests.browser import CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,9 +349,14 @@ class ShellFile:
 
 
 def shell_files() -> list[ShellFile]:
+    """The HTML, JS and CSS the service worker precaches: what every phone downloads and keeps
+    (the supervisors' online-only screens are not part of it)."""
     files = []
-    for path in sorted(PWA.rglob("*")):
-        if path.is_file() and path.suffix in {".html", ".js", ".css"}:
+    listed = shell_manifest(PWA)["files"]
+    assert isinstance(listed, list)
+    for name in sorted(listed):
+        path = PWA / name.lstrip("/")
+        if path.suffix in {".html", ".js", ".css"}:
             data = path.read_bytes()
             files.append(ShellFile(path.relative_to(PWA).as_posix(), len(data), len(gzip.compress(data, 9, mtime=0))))
     return files
