@@ -45,7 +45,7 @@ from api.inspections.schemas import (
     InspectionSummary,
     SampledHouseholdOut,
 )
-from api.records import content_hash, insert_new, resend_outcome, select_map
+from api.records import content_hash, insert_new, resend_outcome
 from api.regions.models import Region
 from api.regions.service import require_village
 from api.settings import Settings
@@ -142,7 +142,15 @@ def record_answers(
     sampled = set(
         session.exec(select(SampledHousehold.household_id).where(col(SampledHousehold.inspection_id) == inspection.id))
     )
-    stored = select_map(session, InspectionAnswer.id, InspectionAnswer.content_hash, {str(a.id) for a in items})
+    # Answers already stored under these ids, and which inspection they belong to.
+    stored: dict[str, tuple[int, str]] = {
+        answer_id: (owner, digest)
+        for answer_id, owner, digest in session.execute(
+            sa_select(
+                col(InspectionAnswer.id), col(InspectionAnswer.inspection_id), col(InspectionAnswer.content_hash)
+            ).where(col(InspectionAnswer.id).in_(sorted({str(a.id) for a in items})))
+        )
+    }
     answered: dict[int, str] = dict(
         session.execute(
             sa_select(col(InspectionAnswer.household_id), col(InspectionAnswer.id)).where(
@@ -155,8 +163,10 @@ def record_answers(
     new_rows = []
     for item in items:
         answer_id, digest = str(item.id), content_hash(item)
-        if answer_id in stored:
-            outcome = resend_outcome(answer_id, stored[answer_id], digest)
+        if answer_id in stored and stored[answer_id][0] != inspection.id:
+            results.append(_refused(item, "conflict", f"编号 {answer_id} 已用于另一次抽查的回答。"))
+        elif answer_id in stored:
+            outcome = resend_outcome(answer_id, stored[answer_id][1], digest)
             detail = outcome.error.detail if outcome.error else None
             results.append(
                 AnswerResult(id=answer_id, household_id=item.household_id, status=outcome.status, detail=detail)
@@ -166,7 +176,7 @@ def record_answers(
         elif item.household_id in answered:
             results.append(_refused(item, "conflict", f"这户已经有回答（编号 {answered[item.household_id]}）。"))
         else:
-            stored[answer_id] = digest
+            stored[answer_id] = (inspection.id, digest)
             answered[item.household_id] = answer_id
             new_rows.append(
                 {

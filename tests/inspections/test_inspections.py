@@ -227,6 +227,11 @@ def test_a_denied_visit_raises_exactly_one_flag_even_when_the_answers_are_sent_t
     body = _send(client, county, inspection["id"], [changed, _answer(other)])
     assert [r["status"] for r in body["results"]] == ["conflict", "conflict"]
     assert len(_flags(session, "visit_denied")) == 1
+    # an answer's id belongs to its inspection: the same answer sent to another one is refused
+    elsewhere = _inspect(client, county, sample_size=2, seed=4)
+    body = _send(client, county, elsewhere["id"], [answers[1]])
+    assert body["results"][0]["status"] == "conflict"
+    assert body["inspection"]["answered"] == 0
 
 
 def test_answers_for_households_outside_the_sample_are_refused_and_bad_answers_write_nothing(
