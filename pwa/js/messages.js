@@ -150,63 +150,6 @@ const zh = {
   "check.low_awareness": "群众知晓率低",
   "check.visit_denied": "群众否认被走访",
 
-  "overview.title": "总览",
-  "overview.villages": "各村情况",
-  "overview.towns": "各乡镇合计（近 90 天）",
-  "overview.col.town": "乡镇",
-  "overview.col.villages": "村数",
-  "overview.col.coverage": "覆盖率",
-  "overview.col.red": "需关注",
-  "overview.col.flags": "待处理提示",
-  "overview.sortBy": "排序",
-  "overview.sort.coverage": "覆盖率从低到高",
-  "overview.sort.lastVisit": "最久没有走访的在前",
-  "overview.sort.presence": "驻村天数从少到多",
-  "overview.sort.flags": "待处理提示从多到少",
-  "overview.weakLax": "软弱涣散",
-  "overview.noSecretary": "未派驻",
-  "overview.facts": "近 30 天驻村 {presence} 天 · 最近走访：{last} · 待处理提示 {flags} 条",
-  "overview.exportXlsx": "导出 Excel",
-  "overview.exportCsv": "导出 CSV",
-  "overview.fileName": "各村走访情况",
-  "cue.red": "需关注",
-  "cue.amber": "注意",
-  "cue.green": "正常",
-  "cue.none": "未派驻",
-
-  "village.title": "村情",
-  "village.facts": "覆盖率 {coverage}（90 天内走访 {visited}/{households} 户）· 近 30 天驻村 {presence} 天、{nights} 夜",
-  "village.weekly": "每周走访次数（近 12 周）",
-  "village.weeklyLabel": "每周走访次数，从早到近：{list}",
-  "village.where": "近 90 天走访的位置（圆圈为村的范围）",
-  "village.whereLabel": "{count} 次走访的位置，其中 {off} 次在村的范围外",
-  "village.noCentre": "这个村还没有登记中心位置和范围。",
-  "village.unvisited": "90 天内没有走访的农户（{count} 户）",
-  "village.requests": "未办结的群众诉求（{count} 条）",
-  "secretary.title": "驻村干部",
-  "secretary.facts": "派出单位：{unit} · 近 30 天驻村 {presence} 天、{nights} 夜 · 所驻村覆盖率 {coverage}",
-  "secretary.calendar": "驻村日历（近 90 天；方块为在村的日子，圆点为在村过夜）",
-  "secretary.calendarLabel": "近 90 天在村 {days} 天、过夜 {nights} 夜",
-  "secretary.punch": "走访时段（星期 × 小时，近 90 天）",
-  "secretary.punchLabel": "按星期和小时统计的走访次数",
-
-  "flags.title": "问题提示",
-  "flags.none": "没有待处理的问题提示。",
-  "flags.summary": "待处理 {count}{more} 条，最新的在前。",
-  "flags.note": "处理说明（驳回或解决时必填）",
-  "flags.acknowledge": "确认，去核实",
-  "flags.resolve": "已解决",
-  "flags.dismiss": "驳回",
-  "flags.done.acknowledged": "已确认。",
-  "flags.done.resolved": "已标记为解决。",
-  "flags.done.dismissed": "已驳回。",
-  "flags.status.open": "待处理",
-  "flags.status.acknowledged": "核实中",
-  "flags.thisPhoto": "这次的照片",
-  "flags.earlierPhoto": "以前的照片",
-  "flags.photoUnavailable": "照片无法显示",
-  "flags.distance": "签到或走访地点距村中心约 {km} 公里（村的范围半径 {radius} 米）。",
-
   "inspect.title": "督查",
   "inspect.none": "还没有督查抽查。",
   "inspect.offline": "没有网络：只显示手机上的督查。",
@@ -265,6 +208,12 @@ const zh = {
   "error.saveFailed": "没能保存在手机上：{reason}",
   "error.storageLow": "手机存储空间快满了。请删除不用的照片或应用，以免记录无法保存。",
 };
+
+// Screens that are never used offline (the supervisors') bring their own words, so that the
+// catalogue every phone keeps holds only what phones need.
+export function extend(more) {
+  Object.assign(zh, more);
+}
 
 export function t(key, params = {}) {
   const text = zh[key] ?? key;

@@ -44,6 +44,25 @@ def test_the_overview_shows_each_village_with_its_cue_and_exports(  # type: igno
     assert [c.value for c in sheet[1]][:2] == ["乡镇", "村"]
     assert sheet.cell(row=2, column=2).value == field_server.village_name
 
+    # The quarterly bulletin of the last finished quarter, as Excel and as a page to print.
+    bulletin = app.page.get_by_role("region", name="季度通报")
+    expect(bulletin.get_by_label("季度")).to_contain_text("进行中")
+    bulletin.scroll_into_view_if_needed()
+    screenshot(app.page, "supervisor-bulletin")
+    with app.page.expect_download() as download:
+        bulletin.get_by_role("button", name="下载 Excel").click()
+    path = tmp_path / "bulletin.xlsx"
+    download.value.save_as(path)
+    book = load_workbook(path)
+    assert book.sheetnames == ["概况", "乡镇排名", "村排名", "问题清单"]
+    assert [c.value for c in book["村排名"][2]][2] == field_server.village_name
+    with app.page.expect_download() as download:
+        bulletin.get_by_role("button", name="下载打印版").click()
+    page = tmp_path / "bulletin.html"
+    download.value.save_as(page)
+    assert "size: A4" in page.read_text(encoding="utf-8")
+    assert "季度）" in page.read_text(encoding="utf-8")
+
 
 def test_the_flags_inbox_resolves_a_flag_with_a_note(  # type: ignore[no-untyped-def]
     phone: BrowserContext, field_server, screenshot, assert_accessible

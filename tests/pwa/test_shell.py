@@ -85,24 +85,30 @@ def test_the_first_screen_needs_one_round_of_requests_after_the_page(client: Tes
     assert len(needed) < len(_modules()), "the other screens load when first opened"
 
 
+def _keys(catalogue: Path) -> set[str]:
+    return set(re.findall(r'^\s+"([\w.]+)": ', catalogue.read_text(encoding="utf-8"), re.M))
+
+
 def test_every_message_the_app_shows_is_in_the_catalogue() -> None:
-    catalogue = set(re.findall(r'^\s+"([\w.]+)": ', (JS_DIR / "messages.js").read_text(encoding="utf-8"), re.M))
-    used: set[str] = set()
-    dynamic: set[str] = set()
+    """Every key a screen uses has words; the phones' screens find theirs in the precached
+    catalogue, the supervisors' (online-only) screens may also use their own."""
+    phone_catalogue = JS_DIR / "messages.js"
+    supervise_catalogue = JS_DIR / "supervise" / "messages.js"
+    phone_keys = _keys(phone_catalogue)
+    catalogue = phone_keys | _keys(supervise_catalogue)
     for module in _modules():
-        if module.name == "messages.js":
+        if module in (phone_catalogue, supervise_catalogue):
             continue
         source = module.read_text(encoding="utf-8")
-        used |= set(re.findall(r'\bt\("([\w.]+)"', source))
-        dynamic |= set(re.findall(r"\bt\(`([\w.]+)\.\$\{", source))
-    assert used - catalogue == set()
-    for prefix in dynamic:
-        assert any(key.startswith(f"{prefix}.") for key in catalogue), prefix
+        available = catalogue if module.parent.name == "supervise" else phone_keys
+        assert set(re.findall(r'\bt\("([\w.]+)"', source)) - available == set(), module.name
+        for prefix in set(re.findall(r"\bt\(`([\w.]+)\.\$\{", source)):
+            assert any(key.startswith(f"{prefix}.") for key in available), (module.name, prefix)
     # The check kinds the server can answer with all have words on the phone.
     for kind in ("off_site", "implausible_pace", "duplicate_photo", "photo_time_mismatch"):
-        assert f"check.{kind}" in catalogue
+        assert f"check.{kind}" in phone_keys
     for kind in ("home_visit", "group_talk", "meeting", "service", "log"):
-        assert f"kind.{kind}" in catalogue
+        assert f"kind.{kind}" in phone_keys
 
 
 def test_the_app_shell_fits_the_budget_for_a_slow_link() -> None:

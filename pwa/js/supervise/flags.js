@@ -2,7 +2,7 @@
 // photo, the distance for a check-in from elsewhere) and acknowledge / dismiss / resolve.
 
 import { api, apiBlob } from "../api.js";
-import { t } from "../messages.js";
+import { t } from "./messages.js";
 import { formatTime, h, toast } from "../ui.js";
 
 export const title = () => t("flags.title");

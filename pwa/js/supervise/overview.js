@@ -1,8 +1,8 @@
 // 总览: every village in the supervisor's scope with a red / amber / green cue, sortable, with
-// the towns' totals and the whole overview as an Excel or CSV file.
+// the towns' totals, the whole overview as an Excel or CSV file, and the quarterly bulletin.
 
 import { apiAll, apiBlob } from "../api.js";
-import { t } from "../messages.js";
+import { t } from "./messages.js";
 import { h, since, toast } from "../ui.js";
 
 export const title = () => t("overview.title");
@@ -45,8 +45,41 @@ export async function render() {
     h(
       "div",
       { class: "buttons" },
-      h("button", { class: "secondary", onclick: () => download("xlsx") }, t("overview.exportXlsx")),
-      h("button", { class: "secondary", onclick: () => download("csv") }, t("overview.exportCsv")),
+      h("button", { class: "secondary", onclick: () => exportAs("xlsx") }, t("overview.exportXlsx")),
+      h("button", { class: "secondary", onclick: () => exportAs("csv") }, t("overview.exportCsv")),
+    ),
+    bulletin(),
+  );
+}
+
+/** The current quarter and the four before it, newest first, as the API names them (2026-Q4). */
+function recentQuarters(today = new Date()) {
+  let year = today.getFullYear();
+  let number = Math.floor(today.getMonth() / 3) + 1;
+  const quarters = [];
+  for (let i = 0; i < 5; i += 1) {
+    quarters.push({ id: `${year}-Q${number}`, label: t(i ? "bulletin.quarter" : "bulletin.current", { year, number: "一二三四"[number - 1] }) });
+    [year, number] = number === 1 ? [year - 1, 4] : [year, number - 1];
+  }
+  return quarters;
+}
+
+/** 季度通报: the county office's quarterly bulletin, as Excel or as a page to print. */
+function bulletin() {
+  const quarters = recentQuarters();
+  const quarter = h("select", { id: "quarter" }, quarters.map((q, i) => h("option", { value: q.id, selected: i === 1 }, q.label)));
+  const save = (format) => download(`/bulletins/${quarter.value}?format=${format}`, `${t("bulletin.fileName", { quarter: quarter.value })}.${format}`);
+  return h(
+    "section",
+    { class: "card stack", "aria-labelledby": "bulletin-title" },
+    h("h2", { id: "bulletin-title" }, t("bulletin.title")),
+    h("p", { class: "muted" }, t("bulletin.lead")),
+    h("div", { class: "field" }, h("label", { for: "quarter" }, t("bulletin.quarterLabel")), quarter),
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { class: "secondary", onclick: () => save("xlsx") }, t("bulletin.xlsx")),
+      h("button", { class: "secondary", onclick: () => save("html") }, t("bulletin.html")),
     ),
   );
 }
@@ -106,10 +139,14 @@ function towns(rows) {
   );
 }
 
-async function download(format) {
+function exportAs(format) {
+  return download(`/dashboard/villages?days=90&format=${format}`, `${t("overview.fileName")}.${format}`);
+}
+
+async function download(path, fileName) {
   try {
-    const blob = await apiBlob(`/dashboard/villages?days=90&format=${format}`);
-    const link = h("a", { href: URL.createObjectURL(blob), download: `${t("overview.fileName")}.${format}` });
+    const blob = await apiBlob(path);
+    const link = h("a", { href: URL.createObjectURL(blob), download: fileName });
     document.body.append(link);
     link.click();
     link.remove();

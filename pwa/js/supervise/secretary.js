@@ -2,7 +2,7 @@
 // hour punch card, where made-up records tend to cluster at odd hours.
 
 import { api } from "../api.js";
-import { t } from "../messages.js";
+import { t } from "./messages.js";
 import { h } from "../ui.js";
 import { bars, calendar, punchCard } from "./charts.js";
 

@@ -2,7 +2,7 @@
 // village's radius, households not visited in 90 days and open requests.
 
 import { api } from "../api.js";
-import { t } from "../messages.js";
+import { t } from "./messages.js";
 import { h, since } from "../ui.js";
 import { bars, positions } from "./charts.js";
 import { cue } from "./overview.js";
