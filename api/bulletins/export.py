@@ -142,7 +142,7 @@ h1 { font-size: 18pt; text-align: center; margin: 0 0 4mm; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; break-after: avoid; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 th, td { border: 0.5pt solid #000; padding: 1mm 1.2mm; text-align: center; }
-td:last-child { text-align: center; }
+td:nth-child(2), td:nth-child(3) { white-space: nowrap; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 .problems td:nth-child(6) { text-align: left; }
