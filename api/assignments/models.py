@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, ColumnElement, Index, and_, or_
+from sqlmodel import Field, SQLModel, col
 
 from api.db import timestamp_column, utcnow
 
@@ -29,3 +29,11 @@ class Assignment(SQLModel, table=True):
     start_date: dt.date
     end_date: dt.date | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
+
+
+def covering(day: dt.date) -> ColumnElement[bool]:
+    """SQL condition: an assignment whose dates include ``day`` (one without an end runs on)."""
+    return and_(
+        col(Assignment.start_date) <= day,
+        or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= day),
+    )

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from api.assignments.models import Assignment
+from api.assignments.models import Assignment, covering
 from api.assignments.schemas import AssignmentCreate
 from api.auth.models import User
 from api.auth.principal import Principal
@@ -55,8 +55,7 @@ def is_posted(*, session: Session, user_id: int, village_code: str, day: dt.date
         select(Assignment.id).where(
             Assignment.user_id == user_id,
             Assignment.village_code == village_code,
-            col(Assignment.start_date) <= day,
-            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= day),
+            covering(day),
         )
     ).first()
     return found is not None

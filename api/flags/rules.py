@@ -57,12 +57,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_, or_, update
+from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from api.assignments.models import Assignment
+from api.assignments.models import Assignment, covering
 from api.auth.models import User
 from api.checkins.models import Checkin
 from api.clock import start_of
@@ -313,8 +313,7 @@ def _low_presence(session: Session, settings: Settings, today: dt.date) -> list[
 def _current(today: dt.date) -> list[ColumnElement[bool]]:
     """Conditions for a posting that covers ``today``, of an account still in use."""
     return [
-        col(Assignment.start_date) <= today,
-        or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= today),
+        covering(today),
         col(User.is_active).is_(True),
     ]
 

@@ -24,7 +24,7 @@ from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from api.assignments.models import Assignment
+from api.assignments.models import Assignment, covering
 from api.auth.models import User
 from api.clock import monday_of, start_of
 from api.flags.models import Flag
@@ -150,8 +150,7 @@ def _posted(session: Session, codes: Sequence[str], today: dt.date) -> dict[str,
         .join(Assignment, col(Assignment.user_id) == col(User.id))
         .where(
             col(Assignment.village_code).in_(codes),
-            col(Assignment.start_date) <= today,
-            (col(Assignment.end_date).is_(None)) | (col(Assignment.end_date) >= today),
+            covering(today),
         )
         .order_by(col(Assignment.position), col(Assignment.id))
     )

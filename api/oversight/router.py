@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
-from api.assignments.models import Assignment
+from api.assignments.models import Assignment, covering
 from api.auth.models import SUPERVISOR_ROLES, User
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
@@ -76,11 +76,7 @@ def secretaries(
     weeks: Annotated[int, Query(ge=1, le=104, description="最近多少周（默认 12），最早的一周在前")] = 12,
 ) -> Page[SecretaryRow]:
     require_roles(principal, *READERS, action="查看工作台")
-    stmt = select(Assignment).where(
-        principal.where_under(Assignment.village_code, scope),
-        col(Assignment.start_date) <= today,
-        (col(Assignment.end_date).is_(None)) | (col(Assignment.end_date) >= today),
-    )
+    stmt = select(Assignment).where(principal.where_under(Assignment.village_code, scope), covering(today))
     assignments, cursor = paginate(session, stmt, Assignment.id, page)
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_({a.user_id for a in assignments})))}
     regions = {
