@@ -28,6 +28,10 @@ READERS = (*SUPERVISOR_ROLES, "inspector", "api_token")
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ScopeQuery = Annotated[str | None, Query(description="区划代码：只看该地区之下（默认为本人管辖范围）")]
+DaysQuery = Annotated[
+    int, Query(ge=1, le=730, description="统计最近多少天（默认 90）：走访、覆盖率，详情页的驻村日历和走访时段")
+]
+WeeksQuery = Annotated[int, Query(ge=1, le=104, description="每周走访显示最近多少个自然周（默认 12），最早的一周在前")]
 
 
 @router.get(
@@ -43,7 +47,7 @@ def villages(
     page: PageDep,
     today: TodayDep,
     scope: ScopeQuery = None,
-    days: Annotated[int, Query(ge=1, le=730, description="统计最近多少天的走访（默认 90）")] = 90,
+    days: DaysQuery = 90,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json（分页）、csv 或 xlsx（全部）")] = "json",
 ) -> Page[VillageRow] | Response:
     require_roles(principal, *READERS, action="查看工作台")
@@ -73,7 +77,7 @@ def secretaries(
     page: PageDep,
     today: TodayDep,
     scope: ScopeQuery = None,
-    weeks: Annotated[int, Query(ge=1, le=104, description="最近多少周（默认 12），最早的一周在前")] = 12,
+    weeks: WeeksQuery = 12,
 ) -> Page[SecretaryRow]:
     require_roles(principal, *READERS, action="查看工作台")
     stmt = select(Assignment).where(principal.where_under(Assignment.village_code, scope), covering(today))
@@ -98,8 +102,8 @@ def village_detail(
     session: SessionDep,
     principal: CurrentPrincipal,
     today: TodayDep,
-    days: Annotated[int, Query(ge=1, le=730, description="统计最近多少天（默认 90）")] = 90,
-    weeks: Annotated[int, Query(ge=1, le=104, description="每周走访图显示多少周（默认 12）")] = 12,
+    days: DaysQuery = 90,
+    weeks: WeeksQuery = 12,
 ) -> VillageDetail:
     require_roles(principal, *READERS, action="查看工作台")
     principal.require_covers(village_code, what="村")
@@ -130,8 +134,8 @@ def secretary_detail(
     session: SessionDep,
     principal: CurrentPrincipal,
     today: TodayDep,
-    days: Annotated[int, Query(ge=1, le=730, description="驻村日历和走访时段统计最近多少天（默认 90）")] = 90,
-    weeks: Annotated[int, Query(ge=1, le=104, description="每周走访显示多少周（默认 12）")] = 12,
+    days: DaysQuery = 90,
+    weeks: WeeksQuery = 12,
 ) -> SecretaryDetail:
     require_roles(principal, *READERS, action="查看工作台")
     rows = session.exec(
