@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from api.assignments.models import Assignment
+from api.assignments.models import Assignment, covering
 from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import Principal, require_roles
 from api.errors import InvalidInput, NotFound
@@ -45,7 +45,7 @@ from api.inspections.schemas import (
     InspectionSummary,
     SampledHouseholdOut,
 )
-from api.records import content_hash, insert_new, resend_outcome
+from api.records import content_hash, insert_new, resend_outcome, select_map
 from api.regions.models import Region
 from api.regions.service import require_village
 from api.settings import Settings
@@ -191,8 +191,12 @@ def record_answers(
             )
             results.append(AnswerResult(id=answer_id, household_id=item.household_id, status="created"))
     insert_new(session, InspectionAnswer, new_rows)
-    denied = [r for r in new_rows if r["reached"] and r["recalls_visit"] is False and r["logged_visits_90d"]]
-    raise_flags(session=session, findings=[_denial(session, inspection, r, logged) for r in denied], now=now)
+    denied = [
+        r["household_id"] for r in new_rows if r["reached"] and r["recalls_visit"] is False and r["logged_visits_90d"]
+    ]
+    names = select_map(session, Household.id, Household.head_name, set(denied))
+    findings = [_denial(inspection, h, names.get(h, str(h)), logged[h]) for h in denied]
+    raise_flags(session=session, findings=findings, now=now)
     if len(answered) == len(sampled):
         judge_awareness(session=session, inspection=inspection, settings=settings, now=now)
     return inspection, results
@@ -227,13 +231,8 @@ def _logged_home_visits(session: Session, households: set[int], *, now: dt.datet
     return found
 
 
-def _denial(
-    session: Session, inspection: Inspection, answer: dict[str, object], logged: dict[int, list[LoggedVisit]]
-) -> Finding:
-    household_id = int(answer["household_id"])  # type: ignore[call-overload]
-    visits = logged[household_id]
-    head = session.get(Household, household_id)
-    name = head.head_name if head else str(household_id)
+def _denial(inspection: Inspection, household_id: int, name: str, visits: list[LoggedVisit]) -> Finding:
+    """A ``visit_denied`` finding: the household ``name`` says nobody came, yet ``visits`` were logged."""
     return Finding(
         kind="visit_denied",
         severity="high",
@@ -350,8 +349,7 @@ def _first_secretary(session: Session, inspection: Inspection, tz: ZoneInfo) -> 
         .where(
             col(Assignment.village_code) == inspection.village_code,
             col(Assignment.position) == "first_secretary",
-            col(Assignment.start_date) <= day,
-            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= day),
+            covering(day),
         )
         .order_by(col(Assignment.start_date).desc())
     ).first()
