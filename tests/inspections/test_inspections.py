@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from api.flags.models import Flag
 from api.inspections import sampling
 from api.inspections.models import SampledHousehold
-from tests.factories import VILLAGE_A1, VILLAGE_B1, County, make_county, make_household
+from tests.factories import TOWN_A, VILLAGE_A1, VILLAGE_B1, County, make_county, make_household, make_region
 from tests.problems import assert_problem
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -133,7 +133,8 @@ def test_a_village_without_households_or_outside_the_scope_cannot_be_inspected(
     client: TestClient, session: Session
 ) -> None:
     county = make_county(session)
-    empty = "520199100299"
+    unknown = "520199100299"
+    empty = make_region(session, "520199100203", "新建村", "village", TOWN_A).code
     response = client.post(
         "/api/v1/inspections",
         json={"village_code": "520199100202", "sample_size": 5},
@@ -141,9 +142,13 @@ def test_a_village_without_households_or_outside_the_scope_cannot_be_inspected(
     )
     assert_problem(response, 404)
     response = client.post(
-        "/api/v1/inspections", json={"village_code": empty, "sample_size": 5}, headers=county.headers("inspector")
+        "/api/v1/inspections", json={"village_code": unknown, "sample_size": 5}, headers=county.headers("inspector")
     )
     assert_problem(response, 422)
+    response = client.post(
+        "/api/v1/inspections", json={"village_code": empty, "sample_size": 5}, headers=county.headers("inspector")
+    )
+    assert "还没有农户名册" in assert_problem(response, 422)["detail"]
     response = client.post(
         "/api/v1/inspections", json={"village_code": VILLAGE_A1, "sample_size": 0}, headers=county.headers("inspector")
     )
