@@ -2,23 +2,26 @@
 
 One engine per app. SQLite gets WAL, foreign keys and a busy timeout on every connection so
 that the embedded default behaves like PostgreSQL where it matters (constraints enforced,
-readers never blocked by a writer). The request session commits when the route returns and
-rolls back when it raises, so services only ``flush``.
+readers never blocked by a writer), and one shared connection for its writers. The request
+session commits when the route returns and rolls back when it raises, so services only
+``flush``.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import JSON, Column, Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
+from api.ops.admission import request_place
 from api.settings import Settings
 
 NAMING_CONVENTION = {
@@ -33,6 +36,9 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SQLITE_BEGIN = "zoufang_sqlite_begin"
 _ON_ROLLBACK = "zoufang_on_rollback"
 metadata: MetaData = SQLModel.metadata
+# Connections beyond one per place in line: the hourly rules, the photo sweep, readiness probes.
+SPARE_CONNECTIONS = 4
+_WRITERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def utcnow() -> datetime:
@@ -46,17 +52,44 @@ def _json_dumps(value: Any) -> str:
 
 
 def make_engine(settings: Settings) -> Engine:
-    """An engine for the configured database, with SQLite tuned for concurrent use."""
-    url = make_url(settings.effective_database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
+    """An engine for the configured database, its pool sized for the admission line.
 
+    Every request that holds a place in line (``api.ops.admission``) may hold one connection,
+    and a few more serve the hourly rules, the photo sweep and readiness probes; the pool
+    never grows past that, so a request waits for a place in line rather than for a connection.
+    """
+    url = make_url(settings.effective_database_url)
+    pool = {"pool_size": settings.max_active_requests + SPARE_CONNECTIONS, "max_overflow": 0}
+    if url.get_backend_name() != "sqlite":
+        return create_engine(
+            url, pool_pre_ping=True, pool_timeout=settings.queue_timeout_s, json_serializer=_json_dumps, **pool
+        )
     if url.database and url.database != ":memory:":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        pool = {}  # an in-memory database lives in one connection per thread
+    engine = _sqlite_engine(url, settings, begin="DEFERRED", pool_timeout=settings.queue_timeout_s, **pool)
+    if pool:
+        # One connection for every writer of this process, as SQLite has one write lock per file.
+        writer = _sqlite_engine(
+            url,
+            settings,
+            begin="IMMEDIATE",
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=settings.sqlite_busy_timeout_ms / 1000,
+        )
+        _WRITERS[engine] = writer
+        event.listen(engine, "engine_disposed", lambda _engine: writer.dispose())
+    return engine
+
+
+def _sqlite_engine(url: URL, settings: Settings, *, begin: str, **pool: Any) -> Engine:
     engine = create_engine(
         url,
         json_serializer=_json_dumps,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+        **pool,
     )
 
     @event.listens_for(engine, "connect")
@@ -73,33 +106,35 @@ def make_engine(settings: Settings) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_SQLITE_BEGIN, 'DEFERRED')}")
+        conn.exec_driver_sql(f"BEGIN {begin}")
 
     return engine
 
 
 def writer_engine(engine: Engine) -> Engine:
-    """The engine for requests that write.
+    """The engine for work that writes.
 
-    On SQLite their transactions start with ``BEGIN IMMEDIATE``, taking the write lock up
-    front: a transaction that starts as a reader and later writes can fail at once with
-    "database is locked" when another writer got in between, whatever the busy timeout,
-    which under many concurrent phones would turn into 5xx answers. Writers queue instead.
-    PostgreSQL needs nothing of the kind.
+    On SQLite it has a single connection, shared by every writer in the process, whose
+    transactions start with ``BEGIN IMMEDIATE``. Writers therefore wait their turn in order for
+    that connection instead of polling SQLite's lock: a transaction that starts as a reader and
+    later writes can fail at once with "database is locked" when another writer got in
+    between, and many writers polling one lock may wait past any timeout, unfairly. The
+    ``BEGIN IMMEDIATE`` still orders this process against others on the same file (a command
+    run beside the server). PostgreSQL needs nothing of the kind.
     """
-    if engine.dialect.name != "sqlite":
-        return engine
-    return engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+    return _WRITERS.get(engine, engine)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the route succeeds, rolled back otherwise.
+def get_session(request: Request, _place: Annotated[None, Depends(request_place)]) -> Iterator[Session]:
+    """One session per request, used only while the request holds a place in line.
 
-    Function-scoped (see ``SessionDep``) so the commit happens before the response is sent:
-    a phone told "201" must be able to rely on the row being there.
+    The route commits it in its own thread (``api.routing.CommittingRoute``), so that no
+    connection, and no SQLite write lock, is held while the request waits for a thread to
+    write its response. What the route left uncommitted is committed here; a route that
+    raises is rolled back, and the work it did outside the database undone.
     """
     state = request.app.state
-    engine = state.engine if request.method in READ_METHODS else state.writer
+    engine = state.engine if request.method in READ_METHODS else writer_engine(state.engine)
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

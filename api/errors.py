@@ -8,6 +8,7 @@ read it; ``type`` is a stable identifier that scripts can branch on.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -16,12 +17,15 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class AppError(Exception):
@@ -102,6 +106,35 @@ class TooManyRequests(AppError):
     title = "尝试次数过多"
 
 
+class ServiceBusy(AppError):
+    """Too much at once: nothing was done, and the same request may be sent again later."""
+
+    status = 503
+    type_ = "busy"
+    title = "服务器繁忙"
+
+    def __init__(self, detail: str = "服务器正忙，请稍后再试。", *, retry_after: int = 30) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+def sendable(text: str) -> str:
+    """``text`` with any half of a UTF-16 character (which UTF-8 cannot encode) as "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+class ProblemResponse(JSONResponse):
+    """``application/problem+json`` that can always be sent.
+
+    A problem may quote what the client sent (a field name, a code), and JSON may carry half
+    of a UTF-16 character that UTF-8 cannot encode; it is sent as "?" instead of failing.
+    """
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
+
+
 def problem_response(
     status: int,
     *,
@@ -120,7 +153,7 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = list(errors)
-    return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
 
 
 # Pydantic's messages are English and technical; the people filling in these forms are not.
@@ -162,9 +195,10 @@ _VALIDATION_MESSAGES = {
 }
 
 
-def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
+def validation_items(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as ``{loc, msg, type}`` items, with messages in words people read."""
     items = []
-    for err in exc.errors():
+    for err in errors:
         kind = str(err.get("type", ""))
         msg = _VALIDATION_MESSAGES.get(kind)
         if kind == "value_error":
@@ -183,7 +217,7 @@ def _app_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    items = _validation_items(exc)
+    items = validation_items(exc.errors())
     fields = "、".join(".".join(str(p) for p in item["loc"][1:]) or str(item["loc"][0]) for item in items[:5])
     return problem_response(
         422,
@@ -205,6 +239,7 @@ _ERROR_BY_STATUS: dict[int, type[AppError]] = {
         UnsupportedFile,
         InvalidInput,
         TooManyRequests,
+        ServiceBusy,
     )
 }
 
@@ -249,6 +284,23 @@ def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _database_busy(_request: Request, exc: Exception) -> JSONResponse:
+    # The last line of defence under the admission line (api.ops.admission): a connection not
+    # free in time, SQLite's write lock held by another process, a PostgreSQL deadlock or
+    # serialisation failure. Nothing was kept, and the same request can simply be sent again.
+    if isinstance(exc, OperationalError) and not _transient(exc):
+        return _unexpected_error(_request, exc)
+    log.warning("database busy: %s", exc)
+    busy = ServiceBusy()
+    return _app_error(_request, busy)
+
+
+def _transient(exc: OperationalError) -> bool:
+    """Errors that go away by themselves: a lock held too long, or a conflict between transactions."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+
+
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem_response(
@@ -262,4 +314,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _database_refused)
+    app.add_exception_handler(PoolTimeout, _database_busy)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from api.assignments.router import router as assignments_router
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.bulletins.router import router as bulletins_router
 from api.checkins.router import router as checkins_router
-from api.db import make_engine, writer_engine
+from api.db import make_engine
 from api.errors import install_error_handlers
 from api.flags.router import router as flags_router
 from api.flags.scheduler import flag_rules_running
 from api.households.router import imports_router
 from api.households.router import router as households_router
 from api.inspections.router import router as inspections_router
+from api.ops.admission import Admission
+from api.ops.docs import mount_docs
+from api.ops.headers import SecurityHeaders
 from api.ops.heap import startup_heap_frozen
 from api.ops.limits import BodySizeLimit
 from api.ops.metrics import Metrics, MetricsMiddleware
@@ -31,6 +31,7 @@ from api.ops.router import router as ops_router
 from api.oversight.router import router as oversight_router
 from api.photos.router import router as photos_router
 from api.photos.storage import open_photo_store
+from api.photos.sweep import photo_sweep_running
 from api.regions.router import router as regions_router
 from api.requests.router import router as requests_router
 from api.settings import Settings, get_settings
@@ -38,7 +39,6 @@ from api.visits.router import router as visits_router
 from api.visits.sync import router as sync_router
 
 API_PREFIX = "/api/v1"
-SWAGGER_UI_DIR = Path(__file__).resolve().parent / "ops" / "vendor" / "swagger-ui"
 DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # form boundaries and the other fields around an uploaded file
 
@@ -67,28 +67,6 @@ def _api_router() -> APIRouter:
     return router
 
 
-def _mount_docs(app: FastAPI) -> None:
-    """Swagger UI from assets shipped in the package: county networks often have no internet."""
-    app.mount("/api/docs/assets", StaticFiles(directory=SWAGGER_UI_DIR), name="docs-assets")
-    oauth_redirect = "/api/docs/oauth2-redirect"
-
-    @app.get("/api/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=f"{API_PREFIX}/openapi.json",
-            title="走访 Zoufang API",
-            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/api/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
-            oauth2_redirect_url=oauth_redirect,
-            init_oauth={"usePkceWithAuthorizationCodeGrant": False},
-        )
-
-    @app.get(oauth_redirect, include_in_schema=False)
-    def docs_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the whole service for ``settings`` (the environment's when not given)."""
     settings = settings or get_settings()
@@ -97,7 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with flag_rules_running(engine, settings):
+        # Every request in line may need a thread for its route and another for its response,
+        # besides the static files and the probes: never fewer threads than places in line.
+        threads = anyio.to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, 2 * settings.max_active_requests)
+        async with flag_rules_running(engine, settings), photo_sweep_running(engine, photos, settings):
             with startup_heap_frozen():
                 yield
         engine.dispose()
@@ -113,14 +95,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.writer = writer_engine(engine)
+    app.state.admission = Admission(slots=settings.max_active_requests, wait_s=settings.queue_timeout_s)
     app.state.photos = photos
     app.state.metrics = Metrics()
 
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(_api_router())
-    _mount_docs(app)
+    mount_docs(app, openapi_url=f"{API_PREFIX}/openapi.json", title="走访 Zoufang API")
     mount_pwa(app, settings.pwa_dir or PACKAGED_PWA_DIR)
 
     def body_limit(path: str) -> int:
@@ -132,4 +114,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)
     return app

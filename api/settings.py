@@ -39,13 +39,20 @@ class Settings(BaseSettings):
     # keeps its outbox and asks for the password again only once the token has expired.
     access_token_minutes: int = Field(default=7 * 24 * 60, ge=1)
 
+    # Failed logins allowed per window: per account from devices it never logged in from, and
+    # per trusted device; per client address, enough for a training room of 300 behind one NAT.
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=300, ge=1)
     login_failure_window_s: int = Field(default=15 * 60, ge=1)
 
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
     max_photo_pixels: int = Field(default=50_000_000, ge=1)
     keep_original_photos: bool = False
+    # Files a crashed upload left without a row are deleted once this old (no upload in
+    # progress is), at start-up and every ``photo_sweep_interval_s`` seconds (0: never).
+    photo_orphan_grace_s: int = Field(default=3600, ge=0)
+    photo_sweep_interval_s: int = Field(default=3600, ge=0)
     max_sync_items: int = Field(default=500, ge=1)
 
     # Evidence checks on arriving records (flags a supervisor looks at).
@@ -55,6 +62,12 @@ class Settings(BaseSettings):
     duplicate_photo_max_distance: int = Field(default=6, ge=0, le=64)
     photo_time_max_skew_h: float = Field(default=12.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # Requests that work on the database at once (each holds one connection at a time); the
+    # others wait in line, holding nothing, for up to ``queue_timeout_s`` seconds and are then
+    # answered 503 with Retry-After. See ``api.ops.admission``.
+    max_active_requests: int = Field(default=16, ge=1, le=200)
+    queue_timeout_s: float = Field(default=30.0, gt=0)
 
     # Rules over time (api/flags/rules.py), run by ``zoufang evaluate-flags`` and, every
     # ``flag_rules_interval_s`` seconds, inside ``zoufang serve`` (0 turns that off).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 from sqlmodel import select
 
 from api.assignments import service
@@ -12,9 +12,10 @@ from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
+from api.routing import api_router
 from api.validators import RegionCodeQuery, RowIdQuery
 
-router = APIRouter(prefix="/assignments", tags=["people"])
+router = api_router(prefix="/assignments", tags=["people"])
 
 
 @router.post("", response_model=AssignmentPublic, status_code=status.HTTP_201_CREATED, summary="派驻第一书记或工作队员")

@@ -6,7 +6,7 @@ what; a read-only API token never may.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlmodel import select
 
 from api.audit.models import AuditEntry
@@ -14,6 +14,7 @@ from api.audit.schemas import AuditEntryPublic, AuditFiltersDep
 from api.auth.principal import CurrentPrincipal, require_roles
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
+from api.routing import api_router
 
 
 def _admins_only(principal: CurrentPrincipal) -> None:
@@ -21,7 +22,7 @@ def _admins_only(principal: CurrentPrincipal) -> None:
     require_roles(principal, "admin", action="查看个人信息的读取记录")
 
 
-router = APIRouter(prefix="/audit", tags=["audit"], dependencies=[Depends(_admins_only)])
+router = api_router(prefix="/audit", tags=["audit"], dependencies=[Depends(_admins_only)])
 
 
 @router.get("", response_model=Page[AuditEntryPublic], summary="个人信息的读取记录，最新的在前（仅管理员）")

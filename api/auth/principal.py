@@ -21,6 +21,7 @@ from api.auth.models import ApiToken, User
 from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
 from api.db import READ_METHODS
 from api.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from api.ops.admission import request_place
 from api.regions import codes
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -81,12 +82,14 @@ class Principal:
         return wanted
 
 
-def _principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+def _principal(
+    request: Request, token: Annotated[str | None, Depends(_bearer)], _place: Annotated[None, Depends(request_place)]
+) -> Principal:
     if not token:
         raise NotAuthenticated()
-    # A short read-only session of its own: the request's session (which may hold SQLite's
-    # write lock) starts only when the route first needs it, after slow work like decoding
-    # a photo is done.
+    # A short read-only session of its own, inside the request's place in line: the request's
+    # session (which may hold SQLite's write lock) starts only when the route first needs it,
+    # after slow work like decoding a photo is done.
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         if token.startswith(API_TOKEN_PREFIX):
             return _token_principal(session, token, method=request.method)

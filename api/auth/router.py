@@ -4,34 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
 from api.assignments.schemas import Posting
 from api.assignments.service import current_and_future_postings
-from api.auth import service
+from api.auth import devices, service
 from api.auth.models import SUPERVISOR_ROLES, ApiToken, User
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
 from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, Role, TokenOut, UserCreate, UserPublic
 from api.clock import TodayDep
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
+from api.routing import api_router
 from api.validators import RowIdPath
 
-router = APIRouter(tags=["auth"])
+router = api_router(tags=["auth"])
 
 
 @router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
-def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+def login(
+    request: Request, response: Response, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> TokenOut:
+    """Log in; a browser that succeeds keeps a device cookie that lets it in while strangers
+    guessing the same account are throttled (see ``api.auth.devices``)."""
     client_addr = request.client.host if request.client else "unknown"
-    token, expires_in = service.log_in(
+    key = request.app.state.settings.signing_key
+    device = devices.recognise(request, form.username, key=key)
+    user, token, expires_in = service.log_in(
         session=session,
         settings=request.app.state.settings,
         username=form.username,
         password=form.password,
         client_addr=client_addr,
+        device=device,
     )
+    devices.remember(request, response, user.username, key=key, nonce=device)
     return TokenOut(access_token=token, expires_in=expires_in)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.auth.models import SUPERVISOR_ROLES
@@ -15,8 +15,9 @@ from api.bulletins.quarters import Quarter
 from api.bulletins.schemas import Bulletin
 from api.clock import TodayDep
 from api.db import SessionDep, utcnow
+from api.routing import api_router
 
-router = APIRouter(prefix="/bulletins", tags=["inspections"])
+router = api_router(prefix="/bulletins", tags=["inspections"])
 
 READERS = (*SUPERVISOR_ROLES, "inspector", "api_token")
 CSV = "text/csv; charset=utf-8"
@@ -49,7 +50,7 @@ def bulletin(
     if format == "json":
         return made
     if format == "html":
-        return HTMLResponse(export.bulletin_html(made, tz=tz))
+        return HTMLResponse(export.bulletin_html(made, tz=tz), headers={"Content-Security-Policy": export.PAGE_POLICY})
     name = f"{made.title}.{format}"
     disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
     if format == "csv":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from sqlmodel import select
 
 from api.auth.principal import CurrentPrincipal
@@ -12,8 +12,9 @@ from api.checkins.schemas import CheckinIn, CheckinPublic
 from api.db import SessionDep, utcnow
 from api.pagination import Page, PageDep, paginate
 from api.records import RecordFiltersDep, answer_single
+from api.routing import api_router
 
-router = APIRouter(prefix="/checkins", tags=["field records"])
+router = api_router(prefix="/checkins", tags=["field records"])
 
 
 @router.post(

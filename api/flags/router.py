@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.auth.principal import CurrentPrincipal
 from api.db import SessionDep, utcnow
 from api.flags import service
 from api.flags.schemas import FlagPublic, FlagUpdate, KnownKind, ManualFlagCreate, StatusFilter
 from api.pagination import Page, PageDep
+from api.routing import api_router
 from api.validators import RowIdPath, RowIdQuery
 
-router = APIRouter(prefix="/flags", tags=["oversight"])
+router = api_router(prefix="/flags", tags=["oversight"])
 
 
 @router.get("", response_model=Page[FlagPublic], summary="管辖范围内的问题提示（最新的在前）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi import File, Query, Request, UploadFile, status
 
 from api.audit.service import log_read
 from api.auth.models import SUPERVISOR_ROLES
@@ -17,10 +17,11 @@ from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult
 from api.households.spreadsheet import NotASpreadsheet, SpreadsheetError, TooManyRows, read_table
 from api.pagination import Page, PageDep, paginate
+from api.routing import api_router
 from api.validators import RegionCodeQuery, RowIdPath, SearchText
 
-router = APIRouter(prefix="/households", tags=["households"])
-imports_router = APIRouter(prefix="/imports", tags=["households"])
+router = api_router(prefix="/households", tags=["households"])
+imports_router = api_router(prefix="/imports", tags=["households"])
 
 
 @router.post("", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED, summary="新增农户")

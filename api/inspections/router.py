@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from sqlmodel import col, select
 
 from api.auth.principal import CurrentPrincipal, require_roles
@@ -11,9 +11,10 @@ from api.inspections import service
 from api.inspections.models import Inspection
 from api.inspections.schemas import AnswersIn, AnswersOut, InspectionCreate, InspectionOut, InspectionSummary
 from api.pagination import Page, PageDep, paginate
+from api.routing import api_router
 from api.validators import RegionCodeQuery, RowIdPath
 
-router = APIRouter(prefix="/inspections", tags=["inspections"])
+router = api_router(prefix="/inspections", tags=["inspections"])
 
 
 @router.post("", response_model=InspectionOut, status_code=201, summary="发起一次督查抽查：按种子随机分层抽取农户")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from sqlmodel import col, select
 
 from api.assignments.models import Assignment, covering
@@ -20,9 +20,10 @@ from api.oversight.models import VisitWeek
 from api.oversight.schemas import SecretaryDetail, SecretaryRow, VillageDetail, VillageRow
 from api.pagination import Page, PageDep, paginate
 from api.regions.models import Region
+from api.routing import api_router
 from api.validators import RegionCodePath, RowIdPath
 
-router = APIRouter(prefix="/dashboard", tags=["oversight"])
+router = api_router(prefix="/dashboard", tags=["oversight"])
 
 READERS = (*SUPERVISOR_ROLES, "inspector", "api_token")
 CSV = "text/csv; charset=utf-8"

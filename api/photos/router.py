@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import File, Form, Request, Response, UploadFile
 from sqlmodel import Session
 
 from api.audit.service import log_read
@@ -18,10 +18,11 @@ from api.photos.imaging import ImageRejected, TooManyPixels
 from api.photos.models import Photo
 from api.photos.schemas import PhotoPublic
 from api.photos.storage import PhotoStore
+from api.routing import api_router
 from api.settings import Settings
 from api.validators import Instant
 
-router = APIRouter(prefix="/photos", tags=["field records"])
+router = api_router(prefix="/photos", tags=["field records"])
 
 _IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 

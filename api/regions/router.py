@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 from sqlmodel import select
 
 from api.auth.models import SUPERVISOR_ROLES
@@ -12,9 +12,10 @@ from api.pagination import Page, PageDep, paginate
 from api.regions import service
 from api.regions.models import Region
 from api.regions.schemas import Level, RegionCreate, RegionPublic, RegionUpdate
+from api.routing import api_router
 from api.validators import RegionCodePath, RegionCodeQuery
 
-router = APIRouter(prefix="/regions", tags=["regions"])
+router = api_router(prefix="/regions", tags=["regions"])
 
 
 @router.post("", response_model=RegionPublic, status_code=status.HTTP_201_CREATED, summary="新建地区")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlmodel import select
 
 from api.auth.models import SUPERVISOR_ROLES
@@ -14,8 +14,9 @@ from api.errors import NotFound
 from api.pagination import Page, PageDep, paginate
 from api.requests.models import VillagerRequest
 from api.requests.schemas import RequestPublic, RequestStatus, RequestUpdate
+from api.routing import api_router
 
-router = APIRouter(prefix="/requests", tags=["field records"])
+router = api_router(prefix="/requests", tags=["field records"])
 
 
 @router.get("", response_model=Page[RequestPublic], summary="群众诉求（可按范围、状态筛选）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from sqlmodel import select
 
 from api.audit.service import log_read
@@ -13,11 +13,12 @@ from api.db import SessionDep, utcnow
 from api.errors import NotFound
 from api.pagination import Page, PageDep, paginate
 from api.records import RecordFiltersDep, answer_single
+from api.routing import api_router
 from api.visits import service
 from api.visits.models import Visit
 from api.visits.schemas import VisitIn, VisitPublic
 
-router = APIRouter(prefix="/visits", tags=["field records"])
+router = api_router(prefix="/visits", tags=["field records"])
 
 
 @router.post(

@@ -6,21 +6,23 @@ failing the request), then stored in batches.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from api.auth.principal import CurrentPrincipal
 from api.checkins.schemas import CheckinIn
 from api.checkins.service import record_checkins
 from api.db import SessionDep, utcnow
-from api.errors import PayloadTooLarge
+from api.errors import PayloadTooLarge, sendable, validation_items
 from api.records import Outcome
+from api.routing import api_router
 from api.visits.schemas import VisitIn
 from api.visits.service import record_visits
 
-router = APIRouter(tags=["field records"])
+router = api_router(tags=["field records"])
 
 
 class SyncIn(BaseModel):
@@ -48,15 +50,19 @@ def _parse(raw: list[dict[str, Any]], adapter: TypeAdapter[Any]) -> tuple[list[A
         try:
             parsed.append(adapter.validate_python(item))
         except ValidationError as exc:
-            fields = "、".join(".".join(str(p) for p in e["loc"]) or "记录" for e in exc.errors()[:5])
+            reasons = "；".join(
+                f"{'.'.join(str(p) for p in error['loc']) or '记录'}：{error['msg']}"
+                for error in validation_items(exc.errors())[:5]
+            )
             refused[position] = SyncResult(
-                id=str(item.get("id", "")),
-                kind="visit",
-                status="rejected",
-                detail=f"这些字段有误：{fields}",
-                code="invalid",
+                id=_echo(item.get("id", "")), kind="visit", status="rejected", detail=sendable(reasons), code="invalid"
             )
     return parsed, refused
+
+
+def _echo(value: Any) -> str:
+    """The id of a refused item as the phone sent it, in a form that can always be sent back."""
+    return sendable(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))[:100]
 
 
 def _merge(
