@@ -42,10 +42,11 @@ on the same key and store one flag.
 Resolving. An ``open`` or ``acknowledged`` flag whose condition no longer holds is set to
 ``resolved``, with a note saying what changed; a dismissed flag stays dismissed.
 
-Several instances. The whole evaluation is one write transaction. On PostgreSQL it first takes
-a transaction-scoped advisory lock and gives way (an empty summary with the reason) when
-another instance holds it; on SQLite the writer's ``BEGIN IMMEDIATE`` queues the runs, and a
-later run finds the earlier one's flags.
+Several instances. The flags are written in one write transaction, after the records were read
+in a read transaction of their own. On PostgreSQL the write transaction first takes a
+transaction-scoped advisory lock and gives way (an empty summary with the reason) when another
+instance holds it; on SQLite the shared writer connection queues the runs, and a later run
+finds the earlier one's flags.
 """
 
 from __future__ import annotations
@@ -109,33 +110,43 @@ class Verdict:
 def run_time_rules(
     *, engine: Engine, settings: Settings, today: dt.date | None = None, now: dt.datetime | None = None
 ) -> Summary:
-    """Evaluate the rules in a write transaction of their own and commit it."""
+    """Evaluate the rules, then raise and resolve flags in a short write transaction, and commit."""
     now = now or utcnow()
     today = today or now.astimezone(settings.tz).date()
-    with Session(writer_engine(engine), expire_on_commit=False) as session:
-        summary = evaluate_time_rules(session=session, settings=settings, today=today, now=now)
-        session.commit()
+    with Session(writer_engine(engine), expire_on_commit=False) as writer:
+        if not _only_instance(writer):
+            return Summary(today=today, skipped="另一个服务实例正在检查，本次跳过。")
+        # The weeks of records are read outside the write transaction: on SQLite that keeps
+        # the phones' writes waiting only while the flags themselves are written.
+        with Session(engine) as reader:
+            verdicts = judge(session=reader, settings=settings, today=today)
+        summary = _reconcile(writer, verdicts, today=today, now=now)
+        writer.commit()
     return summary
 
 
-def evaluate_time_rules(*, session: Session, settings: Settings, today: dt.date, now: dt.datetime) -> Summary:
-    """Raise the time-rule flags that hold on ``today`` and resolve those that no longer do.
+def _only_instance(writer: Session) -> bool:
+    """On PostgreSQL, take the transaction's advisory lock; False when another instance holds it.
 
-    Runs in the session's transaction, which the caller commits (a writer session: see
-    ``run_time_rules``). ``now`` stamps the flags raised and resolved. Records made after
-    ``today`` are left out, but for coverage: a household keeps only its latest home visit,
-    so judging a past day counts the households visited since then as visited.
+    On SQLite the writer's ``BEGIN IMMEDIATE`` queues the runs instead, and a later run finds
+    the earlier one's flags.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        got = session.execute(sa_select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))).scalar_one()
-        if not got:
-            return Summary(today=today, skipped="另一个服务实例正在检查，本次跳过。")
-    verdicts = [
+    if writer.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(writer.execute(sa_select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))).scalar_one())
+
+
+def judge(*, session: Session, settings: Settings, today: dt.date) -> list[Verdict]:
+    """Every judged subject's verdict on ``today``, read from the records; writes nothing.
+
+    Records made after ``today`` are left out, but for coverage: a household keeps only its
+    latest home visit, so judging a past day counts the households visited since then as visited.
+    """
+    return [
         *_low_coverage(session, settings, today),
         *_visit_gap(session, settings, today),
         *_low_presence(session, settings, today),
     ]
-    return _reconcile(session, verdicts, today=today, now=now)
 
 
 # --- the rules -------------------------------------------------------------------------------

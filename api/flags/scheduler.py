@@ -1,15 +1,12 @@
 """Running the rules over time inside ``zoufang serve``, every ``flag_rules_interval_s`` seconds.
 
-The evaluation runs on a worker thread, so requests are never kept waiting for it; a failed
-run is logged and the next one comes at its time; on shutdown the loop simply stops. Several
-instances may each run it: the evaluation itself makes sure only one of them works at a time
-and that the others find nothing left to raise (see ``api.flags.rules``).
+The evaluation repeats in the background (``api.ops.periodic``). Several instances may each
+run it: the evaluation itself makes sure only one of them works at a time and that the others
+find nothing left to raise (see ``api.flags.rules``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +14,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Engine
 
 from api.flags.rules import KIND_NAMES, Summary, run_time_rules
+from api.ops.periodic import in_background, repeat
 from api.settings import Settings
 
 # The first run waits a little, so that start-up (and a rolling restart) is not slowed by it.
@@ -46,34 +44,30 @@ async def evaluate_periodically(
     run: Callable[..., Summary] = run_time_rules,
 ) -> None:
     """Evaluate the rules after ``first_delay_s``, then every ``interval_s``, until cancelled."""
-    delay = first_delay_s
-    while True:
-        await asyncio.sleep(delay)
-        delay = interval_s
-        try:
-            summary = await asyncio.to_thread(run, engine=engine, settings=settings)
-        except Exception:
-            log.exception("定时检查走访覆盖率、走访间隔和在村天数时出错，%s 秒后再试。", interval_s)
-        else:
-            log.info("定时检查（%s）：%s", summary.today.isoformat(), describe(summary))
+
+    def evaluate() -> str:
+        summary = run(engine=engine, settings=settings)
+        return f"定时检查（{summary.today.isoformat()}）：{describe(summary)}"
+
+    await repeat(
+        evaluate,
+        first_delay_s=first_delay_s,
+        interval_s=interval_s,
+        failure="定时检查走访覆盖率、走访间隔和在村天数时出错，%s 秒后再试。",
+        log=log,
+    )
 
 
 @asynccontextmanager
 async def flag_rules_running(engine: Engine, settings: Settings) -> AsyncIterator[None]:
     """Keep the periodic evaluation going while the app serves (not at all when the interval is 0)."""
     interval = settings.flag_rules_interval_s
-    if interval <= 0:
-        yield
-        return
-    task = asyncio.create_task(
+    loop = (
         evaluate_periodically(
             engine=engine, settings=settings, interval_s=interval, first_delay_s=min(FIRST_RUN_DELAY_S, interval)
-        ),
-        name="zoufang-flag-rules",
+        )
+        if interval > 0
+        else None
     )
-    try:
+    async with in_background(loop, name="zoufang-flag-rules"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -361,14 +361,15 @@ def test_an_evaluation_gives_way_to_one_already_running(session: Session, engine
             running.rollback()
             assert sum(evaluate(engine, settings, today).raised.values()) == 3
             return
-        # SQLite: another writer holds the write lock, and this evaluation waits its turn.
+        # SQLite: another writer holds the process's writer connection, and this evaluation
+        # waits its turn.
         running.execute(select(1))
         summaries: list[Summary] = []
         waiting = threading.Thread(target=lambda: summaries.append(evaluate(engine, settings, today)))
         waiting.start()
         waiting.join(timeout=0.5)
         assert waiting.is_alive()
-        running.rollback()
+        running.close()
         waiting.join(timeout=30)
     assert sum(summaries[0].raised.values()) == 3
 
