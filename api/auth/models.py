@@ -55,16 +55,20 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed login, kept for the throttling window (shared by every API instance)."""
+    """One failed login (or one being checked: ``pending``), kept for the throttling window and
+    shared by every API instance. ``device`` is the nonce of the trusted device it came from."""
 
     __tablename__ = "login_failure"
 
     __table_args__ = (
         Index("ix_login_failure_username_at", "username", "at"),
         Index("ix_login_failure_client_addr_at", "client_addr", "at"),
+        Index("ix_login_failure_device_at", "device", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=100)
     client_addr: str = Field(max_length=64)
+    device: str | None = Field(default=None, max_length=32)
+    pending: bool = False
     at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())

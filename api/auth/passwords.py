@@ -11,6 +11,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.validators import MAX_ROW_ID
+
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 API_TOKEN_PREFIX = "zf_"  # noqa: S105 - a public marker, not a secret
 _ALGORITHM = "HS256"
@@ -24,8 +26,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; always spends one argon2 verification."""
+    typed = password.encode("utf-8", "surrogatepass")  # what a form may carry, though no password holds it
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _DUMMY_HASH, typed) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -46,9 +49,10 @@ def read_access_token(token: str, *, key: str) -> int | None:
     if claims.get("typ") != "access":
         return None
     try:
-        return int(claims["sub"])
+        user_id = int(claims["sub"])
     except (TypeError, ValueError):
         return None
+    return user_id if 1 <= user_id <= MAX_ROW_ID else None  # no row has another id
 
 
 def new_api_token() -> tuple[str, str]:

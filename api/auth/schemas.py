@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.assignments.schemas import Posting
-from api.validators import Instant, Name, PhoneNumber, PlainText, RegionCode
+from api.validators import Instant, Line, Name, Password, PhoneNumber, RegionCode
 
 Role = Literal["admin", "county", "town", "secretary", "inspector"]
 
@@ -37,7 +37,7 @@ class UserCreate(BaseModel):
     phone: PhoneNumber | None = None
     role: Role
     scope_code: RegionCode | None = None
-    password: str = Field(min_length=8, max_length=200)
+    password: Password
 
 
 class UserPublic(BaseModel):
@@ -54,7 +54,7 @@ class UserPublic(BaseModel):
 class ApiTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: PlainText = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     scope_code: RegionCode
     expires_at: Instant | None = None
 

@@ -10,11 +10,12 @@ from api.auth.models import SUPERVISOR_ROLES, USERNAME_MAX_LENGTH, ApiToken, Use
 from api.auth.passwords import hash_password, issue_access_token, new_api_token, verify_password
 from api.auth.principal import Principal
 from api.auth.schemas import ApiTokenCreate, UserCreate
-from api.auth.throttle import begin_attempt, check_not_throttled, succeed
+from api.auth.throttle import Limits, begin_attempt, check_not_throttled, fail, succeed
 from api.db import flush_unique
 from api.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from api.regions.models import Region
 from api.settings import Settings
+from api.validators import storable_text
 
 # Which roles each role may create. Admins appoint anyone; a county office staffs its county;
 # a town committee may add secretaries and work-team members in its town.
@@ -26,32 +27,42 @@ CREATABLE_ROLES: dict[str, frozenset[str]] = {
 
 
 def _could_be_username(typed: str) -> bool:
-    """Whether a typed name fits the column; anything else (too long, a NUL byte) names nobody.
-
-    PostgreSQL refuses NUL bytes in text outright, so such a name must not reach a query.
-    """
-    return len(typed) <= USERNAME_MAX_LENGTH and "\x00" not in typed
+    """Whether a typed name fits the column; anything else (too long, a NUL byte, half a
+    character) names nobody, and must not reach a query that the database would refuse."""
+    return len(typed) <= USERNAME_MAX_LENGTH and storable_text(typed)
 
 
-def log_in(*, session: Session, settings: Settings, username: str, password: str, client_addr: str) -> tuple[str, int]:
-    """A fresh access token, or an error; a failure stays counted even though the request fails.
+def log_in(
+    *, session: Session, settings: Settings, username: str, password: str, client_addr: str, device: str | None
+) -> tuple[User, str, int]:
+    """The user and a fresh access token, or an error; a failure stays counted though the request fails.
 
-    The attempt is committed as a failure before the password is checked (see ``throttle``).
+    ``device`` is the nonce of the device cookie the browser presented for this account, if
+    any. The attempt is committed before the password is checked, and no transaction is open
+    while argon2 works (see ``throttle``).
     """
     now = datetime.now(UTC)
-    window = settings.login_failure_window_s
-    attempt = begin_attempt(session=session, username=username, client_addr=client_addr, now=now, window_s=window)
-    check_not_throttled(
-        session=session, attempt=attempt, now=now, max_failures=settings.login_max_failures, window_s=window
+    limits = Limits(
+        per_account=settings.login_max_failures,
+        per_address=settings.login_max_failures_per_address,
+        window_s=settings.login_failure_window_s,
+    )
+    attempt = begin_attempt(
+        session=session, username=username, client_addr=client_addr, device=device, now=now, window_s=limits.window_s
     )
     user = None
     if _could_be_username(username):
         user = session.exec(select(User).where(User.username == username)).first()
+    check_not_throttled(session=session, attempt=attempt, now=now, limits=limits)
     if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
+        fail(session=session, attempt=attempt)
         raise NotAuthenticated("用户名或密码不正确。")
     succeed(session=session, attempt=attempt)
     assert user.id is not None
-    return issue_access_token(user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes)
+    token, lifetime = issue_access_token(
+        user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes
+    )
+    return user, token, lifetime
 
 
 def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> User:
