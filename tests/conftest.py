@@ -68,7 +68,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path, secret_key=SIGNING_KEY, flag_rules_interval_s=0)
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key=SIGNING_KEY,
+        flag_rules_interval_s=0,
+        photo_sweep_interval_s=0,
+    )
 
 
 @pytest.fixture

@@ -30,8 +30,9 @@ def free_port() -> int:
 def server_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a ``zoufang`` command over ``data_dir`` (SQLite and photos in it)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("ZOUFANG_")}
-    # The time rules would raise flags behind a test's back; tests that want them ask for them.
-    quiet = {"ZOUFANG_FLAG_RULES_INTERVAL_S": "0"}
+    # The time rules and the photo sweep would work behind a test's back; tests that want them
+    # ask for them.
+    quiet = {"ZOUFANG_FLAG_RULES_INTERVAL_S": "0", "ZOUFANG_PHOTO_SWEEP_INTERVAL_S": "0"}
     return {**env, "ZOUFANG_DATA_DIR": str(data_dir), **quiet, **(extra or {})}
 
 

@@ -133,6 +133,10 @@ class _BackgroundWrites:
     def health(self) -> str:
         return self.store.health()
 
+    def stale_keys(self, prefix: str, *, written_before: datetime) -> Iterator[str]:
+        self._wait()
+        return self.store.stale_keys(prefix, written_before=written_before)
+
     def finish(self, *, raise_errors: bool = True) -> None:
         try:
             self._wait(raise_errors=raise_errors)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -82,6 +84,13 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def stale_keys(self, prefix: str, *, written_before: datetime) -> Iterator[str]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix + prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                if item["LastModified"] < written_before:
+                    yield item["Key"].removeprefix(self.prefix)
 
     def health(self) -> str:
         """``ok`` when the bucket answers a HEAD with these credentials, in one quick try."""

@@ -123,7 +123,7 @@ def ingest_photo(
     lookup_begins_transaction = not session.in_transaction()
     existing = session.get(Photo, photo_id)
     if existing is not None:
-        return _same_or_conflict(existing, sha256), False
+        return _same_or_conflict(existing, sha256, user), False
     if lookup_begins_transaction:
         # End the transaction the lookup began before the slow pixel work: on SQLite a writing
         # request's first query takes the write lock (BEGIN IMMEDIATE), and holding it while a
@@ -179,7 +179,7 @@ def ingest_photo(
         _delete(store, files)
         winner = session.get(Photo, photo_id, populate_existing=True)
         assert winner is not None
-        return _same_or_conflict(winner, sha256), False
+        return _same_or_conflict(winner, sha256, user), False
     on_rollback(session, lambda: _delete(store, files))
     session.execute(
         insert(PhotoHashBand),
@@ -193,9 +193,14 @@ def ingest_photo(
     return stored, True
 
 
-def _same_or_conflict(photo: Photo, sha256: str) -> Photo:
-    if photo.sha256 != sha256:
-        raise RecordConflict(f"照片编号 {photo.id} 已用于另一张照片。请为新照片生成新的编号。")
+def _same_or_conflict(photo: Photo, sha256: str, user: User) -> Photo:
+    """The stored photo when this is its owner sending the same bytes again, else a conflict.
+
+    Another user's id is a conflict even with identical bytes, and says no more than a
+    different photo would: the stored record (its time, place and look-alikes) is not theirs.
+    """
+    if photo.sha256 != sha256 or photo.user_id != user.id:
+        raise RecordConflict(f"照片编号 {photo.id} 已被使用。请为新照片生成新的编号。")
     return photo
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -37,6 +39,10 @@ class PhotoStore(Protocol):
 
     def health(self) -> str:
         """``ok``, or ``error: …`` saying why the store cannot be used; never raises."""
+        ...
+
+    def stale_keys(self, prefix: str, *, written_before: datetime) -> Iterator[str]:
+        """The keys under ``prefix`` last written before ``written_before``, temporary files included."""
         ...
 
 
@@ -113,6 +119,16 @@ class LocalStore:
                 folder.rmdir()
             except OSError:  # not empty (or already gone): stop there
                 break
+
+    def stale_keys(self, prefix: str, *, written_before: datetime) -> Iterator[str]:
+        folder = self.root / prefix
+        cutoff = written_before.timestamp()
+        for parent, _folders, files in os.walk(folder):
+            for name in files:
+                path = Path(parent) / name
+                with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                    if path.stat().st_mtime < cutoff:
+                        yield path.relative_to(self.root).as_posix()
 
     def health(self) -> str:
         """``ok`` when the folder exists (or can be made) and accepts a write."""

@@ -10,78 +10,20 @@ from __future__ import annotations
 import os
 import socket
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from fastapi.testclient import TestClient
-from moto.server import ThreadedMotoServer
 
 from api.main import create_app
 from api.photos.s3 import S3Store
 from api.photos.storage import BadPhotoKey, LocalStore, PhotoMissing, PhotoStore, UnsupportedMediaUrl, open_photo_store
 from api.settings import Settings
+from tests.photos.conftest import s3_environment
 
 PHOTO = bytes(range(256)) * 40 + b"\x00\r\n\xff\xd8\xff"
-ACCESS_KEY, SECRET_KEY = "zoufang-test", "zoufang-test-secret"
 BAD_KEYS = ["", "/etc/passwd", "../outside.jpg", "ab/../../outside.jpg", "ab//x.jpg", "./x.jpg", "ab\\x.jpg"]
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """An S3-compatible server on a free local port for the whole session."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def _s3_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, endpoint: str, media_url: str) -> None:
-    """The variables a deployment sets, and none of the machine's own AWS configuration."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL_S3", "AWS_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("ZOUFANG_MEDIA_URL", media_url)
-    monkeypatch.delenv("ZOUFANG_S3_ADDRESSING_STYLE", raising=False)
-
-
-@pytest.fixture(scope="session")
-def admin(s3_endpoint: str) -> Any:
-    """A plain boto3 client with the same credentials, to arrange and inspect buckets."""
-    session = boto3.session.Session(
-        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name="us-east-1"
-    )
-    return session.client("s3", endpoint_url=s3_endpoint)
-
-
-@pytest.fixture
-def bucket(s3_endpoint: str, admin: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    """A fresh bucket; ``ZOUFANG_MEDIA_URL`` points at its ``photos/county`` prefix."""
-    name = f"zoufang-{uuid.uuid4().hex[:12]}"
-    admin.create_bucket(Bucket=name)
-    _s3_environment(monkeypatch, tmp_path, s3_endpoint, f"s3://{name}/photos/county")
-    return name
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> PhotoStore:
-    if request.param == "local":
-        monkeypatch.setenv("ZOUFANG_MEDIA_URL", str(tmp_path / "media"))
-    else:
-        request.getfixturevalue("bucket")
-    return open_photo_store(Settings())
 
 
 def _closed_port() -> int:
@@ -228,7 +170,7 @@ def test_health_of_an_unreachable_server_is_a_quick_error(bucket: str, monkeypat
 
 
 def test_custom_endpoints_get_path_style_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _s3_environment(monkeypatch, tmp_path, "http://minio.county.lan:9000", "s3://photos")
+    s3_environment(monkeypatch, tmp_path, "http://minio.county.lan:9000", "s3://photos")
     path_style = S3Store("photos")
     virtual = S3Store("photos", addressing_style="virtual")
     assert path_style._client.meta.config.s3 == {"addressing_style": "path"}
