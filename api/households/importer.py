@@ -23,13 +23,21 @@ from api.households.schemas import ImportRejection, ImportResult
 from api.households.spreadsheet import Table
 from api.regions import codes
 from api.regions.models import Region
-from api.validators import clean_phone
+from api.validators import clean_phone, line_problem
 
 _TAG_SEPARATORS = re.compile(r"[、,，;；]")
 _LIMITS = {"household_no": 40, "head_name": 50, "group_name": 50, "address": 200}
 _MAX_TAGS = 20
 _MAX_TAG_LENGTH = 20
-_FIELD_NAMES = {"household_no": "户编号", "head_name": "户主姓名", "group_name": "村民小组", "address": "住址"}
+_FIELD_NAMES = {
+    "village_code": "村代码",
+    "household_no": "户编号",
+    "head_name": "户主姓名",
+    "group_name": "村民小组",
+    "address": "住址",
+    "phone": "联系电话",
+    "tags": "标签",
+}
 
 
 class RowRejected(ValueError):
@@ -57,6 +65,9 @@ class _Villages:
 
 def _clean_row(raw: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
     """Validate one row; the result holds only the columns the file has."""
+    for name, text in raw.items():
+        if problem := line_problem(text):
+            raise RowRejected(f"{_FIELD_NAMES.get(name, name)}{problem}")
     code_text = raw.get("village_code", "")
     if not code_text:
         raise RowRejected("村代码为空")

@@ -6,17 +6,17 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.validators import Name, PhoneNumber, PlainText, RegionCode, Tag
+from api.validators import Line, Name, PhoneNumber, RegionCode, Tag
 
 
 class HouseholdCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     village_code: RegionCode
-    household_no: PlainText | None = Field(default=None, min_length=1, max_length=40)
+    household_no: Line | None = Field(default=None, min_length=1, max_length=40)
     head_name: Name
-    group_name: PlainText | None = Field(default=None, max_length=50)
-    address: PlainText | None = Field(default=None, max_length=200)
+    group_name: Line | None = Field(default=None, max_length=50)
+    address: Line | None = Field(default=None, max_length=200)
     phone: PhoneNumber | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -26,10 +26,10 @@ class HouseholdCreate(BaseModel):
 class HouseholdUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    household_no: PlainText | None = Field(default=None, min_length=1, max_length=40)
+    household_no: Line | None = Field(default=None, min_length=1, max_length=40)
     head_name: Name | None = None
-    group_name: PlainText | None = Field(default=None, max_length=50)
-    address: PlainText | None = Field(default=None, max_length=200)
+    group_name: Line | None = Field(default=None, max_length=50)
+    address: Line | None = Field(default=None, max_length=200)
     phone: PhoneNumber | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)
     lat: float | None = Field(default=None, ge=-90, le=90)

@@ -15,10 +15,10 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from xml.parsers import expat as xml_errors
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from api.households import xlsx
+from api.households.xlsx import MAX_CELL_CHARS
 
 HEADERS = {
     "村代码": "village_code",
@@ -34,21 +34,20 @@ MAX_ROWS = 100_000
 _HEADER_SEARCH_ROWS = 10
 # A ledger has a dozen columns; cells further right than this are not looked at, so a stray
 # cell in column XFD does not turn its row into 16,384 fields.
-_MAX_COLUMNS = 200
+_MAX_COLUMNS = xlsx.MAX_COLUMNS
 # What an XLSX may inflate to. Its parts are read only up to their declared sizes, so checking
 # those refuses a zip bomb before any XML is parsed.
 _MAX_UNZIPPED_BYTES = 512 * 1024 * 1024
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _SPACES = re.compile(r"\s+")
-# What a damaged XLSX raises from inside openpyxl, zipfile, zlib and the XML parser.
+# What a damaged XLSX raises from inside zipfile, zlib and the XML parser.
 _BROKEN_XLSX = (
-    InvalidFileException,
     zipfile.BadZipFile,
+    xml_errors.ExpatError,
     zlib.error,
     EOFError,
-    SyntaxError,  # xml.etree.ElementTree.ParseError
-    LookupError,
+    LookupError,  # a part the workbook needs is missing
     OSError,
     RuntimeError,  # zipfile: encrypted members, unsupported compression
     TypeError,
@@ -101,45 +100,28 @@ def read_table(data: bytes) -> Table:
     return _csv_table(data)
 
 
-def _cell_text(value: Any) -> str:
-    """Spreadsheet cells as text; Excel turns 户编号 and phone numbers into numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _xlsx_table(data: bytes) -> Table:
     """The first sheet that has a ledger header (a 说明 sheet in front of the ledger is common)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            if sum(info.file_size for info in archive.infolist()) > _MAX_UNZIPPED_BYTES:
+                raise TooManyRows("这个 Excel 文件解压后过大，请把台账拆分后分批导入。")
+            strings = xlsx.shared_strings(archive)
+            first_error: SpreadsheetError | None = None
+            for part in xlsx.sheets(archive):
+                try:
+                    return _to_table(xlsx.rows(archive, part, strings))
+                except _NoHeader as exc:
+                    first_error = first_error or exc
+    except xlsx.XlsxError as exc:
+        raise NotASpreadsheet(str(exc)) from exc
+    except SpreadsheetError:
+        raise
     except _BROKEN_XLSX as exc:
         raise NotASpreadsheet(_UNREADABLE_XLSX) from exc
-    try:
-        if unzipped > _MAX_UNZIPPED_BYTES:
-            raise TooManyRows("这个 Excel 文件解压后过大，请把台账拆分后分批导入。")
-        first_error: SpreadsheetError | None = None
-        for sheet in workbook.worksheets:
-            # Some exporters write a wrong <dimension>, which read-only mode would trust and
-            # so silently drop the rows and columns outside it.
-            sheet.reset_dimensions()
-            rows = sheet.iter_rows(values_only=True)
-            try:
-                return _to_table([_cell_text(value) for value in row[:_MAX_COLUMNS]] for row in rows)
-            except _NoHeader as exc:
-                first_error = first_error or exc
-            except SpreadsheetError:
-                raise
-            except _BROKEN_XLSX as exc:
-                raise NotASpreadsheet(_UNREADABLE_XLSX) from exc
-        if first_error is None:
-            raise SpreadsheetError("这个 Excel 文件中没有工作表。")
-        raise SpreadsheetError(str(first_error))
-    finally:
-        workbook.close()
+    if first_error is None:
+        raise SpreadsheetError("这个 Excel 文件中没有工作表。")
+    raise SpreadsheetError(str(first_error))
 
 
 def _decode(data: bytes) -> str:
@@ -184,7 +166,7 @@ def _csv_table(data: bytes) -> Table:
     delimiter = _delimiter(text[: 1 << 16].splitlines()[:_HEADER_SEARCH_ROWS])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _to_table([cell.strip() for cell in row] for row in reader)
+        return _to_table((number, [cell.strip() for cell in row]) for number, row in enumerate(reader, start=1))
     except _NoHeader as exc:
         if delimiter not in text:
             # Not one line splits into columns: a text file, not a table.
@@ -199,16 +181,21 @@ def _header_names(cells: Iterable[str]) -> list[str]:
     return [_SPACES.sub("", cell.replace("\ufeff", "")) for cell in cells]
 
 
-def _to_table(raw_rows: Iterable[list[str]]) -> Table:
-    rows_iter: Iterator[list[str]] = iter(raw_rows)
+def _cut(cell: str) -> str:
+    return cell.strip()[: MAX_CELL_CHARS + 1]
+
+
+def _to_table(numbered_rows: Iterable[tuple[int, list[str]]]) -> Table:
+    """The ledger in rows numbered as the spreadsheet shows them, each cell cut to a length
+    no field allows (so that an over-long cell is refused with its row, never kept shortened)."""
+    rows_iter: Iterator[tuple[int, list[str]]] = iter(numbered_rows)
     header: list[str] | None = None
-    header_row = 0
-    for number, cells in enumerate(rows_iter, start=1):
-        names = _header_names(cells)
-        if any(name in HEADERS for name in names):
-            header, header_row = names, number
+    for number, cells in rows_iter:
+        if number > _HEADER_SEARCH_ROWS:
             break
-        if number >= _HEADER_SEARCH_ROWS:
+        names = _header_names(cells[:_MAX_COLUMNS])
+        if any(name in HEADERS for name in names):
+            header = names
             break
     if header is None:
         raise _NoHeader()
@@ -224,10 +211,13 @@ def _to_table(raw_rows: Iterable[list[str]]) -> Table:
             ignored.append(name)
 
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(rows_iter, start=header_row + 1):
+    for number, cells in rows_iter:
+        values = {
+            field: cells[i].strip()[: MAX_CELL_CHARS + 1] if i < len(cells) else "" for field, i in positions.items()
+        }
         if not any(cells):
             continue
         if len(rows) >= MAX_ROWS:
             raise TooManyRows(f"一次最多导入 {MAX_ROWS} 户，请把文件拆分后分批导入。")
-        rows.append((number, {field: cells[i] if i < len(cells) else "" for field, i in positions.items()}))
+        rows.append((number, values))
     return Table(columns=list(positions), ignored_columns=ignored, rows=rows)

@@ -47,13 +47,15 @@ def xlsx(rows: list[list[Any]], *, sheets: int = 1) -> bytes:
 
 
 def rewrite_member(data: bytes, name: str, change: Any) -> bytes:
-    """The same zip with one member's bytes passed through ``change``."""
+    """The same zip with one member's bytes passed through ``change`` (added when missing)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
             target.writestr(info.filename, change(content) if info.filename == name else content)
+        if name not in source.namelist():
+            target.writestr(name, change(b""))
     return out.getvalue()
 
 
@@ -300,11 +302,83 @@ def test_old_xls_is_told_to_be_saved_as_xlsx() -> None:
         read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
 
 
-@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"])
 def test_xlsx_with_a_damaged_part(member: str) -> None:
     data = rewrite_member(xlsx([HEADER, *ROWS]), member, lambda xml: xml[: len(xml) // 2])
     with pytest.raises(NotASpreadsheet):
         read_table(data)
+
+
+def test_xlsx_with_damaged_styles_still_gives_its_values() -> None:
+    """Fonts and borders do not change what a cell says."""
+    data = rewrite_member(xlsx([HEADER, *ROWS]), "xl/styles.xml", lambda xml: xml[: len(xml) // 2])
+    assert read_table(data).rows[0] == (2, FIRST)
+
+
+SHEET_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="{ns}"><sheetData>{rows}</sheetData></worksheet>'
+)
+TRANSITIONAL = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _with_sheet(rows_xml: str, *, shared: str | None = None, ns: str = TRANSITIONAL) -> bytes:
+    """An openpyxl workbook whose first sheet (and shared strings) are replaced by hand-written XML."""
+    data = rewrite_member(
+        xlsx([["x"]]), "xl/worksheets/sheet1.xml", lambda _: SHEET_XML.format(ns=ns, rows=rows_xml).encode()
+    )
+    if shared is not None:
+        data = rewrite_member(data, "xl/sharedStrings.xml", lambda _: shared.encode())
+    return data
+
+
+def _inline_row(number: int, cells: list[str]) -> str:
+    inner = "".join(f'<c t="inlineStr"><is><t>{text}</t></is></c>' for text in cells)
+    return f'<row r="{number}">{inner}</row>'
+
+
+def test_inline_and_rich_strings_numbers_and_cell_positions_are_read_as_excel_shows_them() -> None:
+    header = _inline_row(1, HEADER)
+    row = (
+        '<row r="3">'
+        '<c r="A3" t="inlineStr"><is><t>520199100201</t></is></c>'
+        '<c r="B3"><v>2</v></c>'
+        '<c r="C3" t="inlineStr"><is><r><t>赵</t></r><r><rPr><b/></rPr><t>德福</t></r></is></c>'
+        '<c r="F3"><v>1.3812345678E10</v></c>'
+        '<c r="G3" t="str"><f>"脱贫户"</f><v>脱贫户</v></c>'
+        "</row>"
+    )
+    table = read_table(_with_sheet(header + row))
+    assert table.rows == [
+        (
+            3,
+            {
+                "village_code": "520199100201",
+                "household_no": "2",
+                "head_name": "赵德福",
+                "group_name": "",
+                "address": "",
+                "phone": "13812345678",
+                "tags": "脱贫户",
+            },
+        )
+    ]
+
+
+def test_shared_strings_leave_out_the_pronunciation_guide() -> None:
+    names = "".join(f"<si><t>{name}</t></si>" for name in HEADER)
+    rich = "<si><r><t>钱</t></r><r><t>淑芬</t></r><rPh sb='0' eb='1'><t>qian</t></rPh></si>"
+    shared = f"<sst xmlns='{TRANSITIONAL}'>{names}{rich}</sst>"
+    header = '<row r="1">' + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(HEADER))) + "</row>"
+    row = '<row r="2"><c t="inlineStr"><is><t>520199100201</t></is></c><c><v>3</v></c><c t="s"><v>7</v></c></row>'
+    table = read_table(_with_sheet(header + row, shared=shared))
+    assert table.rows[0][1]["head_name"] == "钱淑芬"
+
+
+def test_strict_ooxml_sheets_are_read_too() -> None:
+    rows = _inline_row(1, HEADER) + _inline_row(2, ROWS[0])
+    table = read_table(_with_sheet(rows, ns="http://purl.oclc.org/ooxml/spreadsheetml/main"))
+    assert table.rows == [(2, FIRST)]
 
 
 def test_rows_are_numbered_as_the_spreadsheet_shows_them() -> None:
