@@ -3,6 +3,12 @@
 Whatever the database cannot hold is refused here, as a 422 with a reason, rather than
 surfacing as a database error: PostgreSQL stores no NUL character in text and no id past
 2³¹−1, and a timestamp must carry its offset (the contract's RFC 3339).
+
+Text comes in two kinds. ``Line`` (names, codes, addresses, units) is one line: no control
+character at all, since a name with a form feed in it breaks the county's spreadsheets and
+printouts. ``Text`` (notes, plans, resolutions) keeps its line breaks and tabs. Neither may hold
+NUL, nor half of a character: JSON may carry a lone UTF-16 surrogate such as ``"\ud800"`` (half
+an emoji, left by a phone keyboard), which no database or UTF-8 file can store.
 """
 
 from __future__ import annotations
@@ -20,12 +26,51 @@ from api.regions import codes
 MAX_ROW_ID = 2**31 - 1
 
 _PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 and C1 control characters and DEL; a line also refuses the Unicode line separators.
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_HALF_A_CHARACTER = "含有残缺的字符（半个表情符号或特殊字符），请删除后重新输入"
 
 
-def no_nul(value: str) -> str:
-    """Refuse the NUL character, which PostgreSQL cannot store in text."""
-    if "\x00" in value:
-        raise ValueError("不能包含 NUL 控制字符")
+def line_problem(value: str) -> str | None:
+    """Why ``value`` cannot be kept as a single line of text, or None when it can."""
+    if _SURROGATE.search(value):
+        return _HALF_A_CHARACTER
+    if _CONTROL_IN_LINE.search(value):
+        return "不能包含换行符或控制字符"
+    return None
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be kept as text of several lines, or None when it can."""
+    if _SURROGATE.search(value):
+        return _HALF_A_CHARACTER
+    if _CONTROL_IN_TEXT.search(value):
+        return "不能包含控制字符（换行和制表符可以）"
+    return None
+
+
+def storable_text(value: str) -> bool:
+    """Whether a database can store ``value`` at all (no NUL, no half characters)."""
+    return "\x00" not in value and not _SURROGATE.search(value)
+
+
+def _line(value: str) -> str:
+    if problem := line_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def _text(value: str) -> str:
+    if problem := text_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def _password(value: str) -> str:
+    if not storable_text(value):
+        raise ValueError("密码不能包含 NUL 或残缺的字符")
     return value
 
 
@@ -41,6 +86,8 @@ def _optional_code(value: str | None) -> str | None:
 
 
 def _phone(value: str) -> str:
+    if problem := line_problem(value):
+        raise ValueError(problem)
     cleaned = re.sub(r"[\s\-()（）]", "", value)
     if cleaned.startswith("+86"):
         cleaned = cleaned[3:]
@@ -56,9 +103,11 @@ def _in_utc_range(value: datetime) -> datetime:
         raise ValueError("时间超出可表示的范围") from exc
 
 
-PlainText = Annotated[str, AfterValidator(no_nul)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(no_nul)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(no_nul)]
+Line = Annotated[str, AfterValidator(_line)]
+Text = Annotated[str, AfterValidator(_text)]
+Password = Annotated[str, Field(min_length=8, max_length=200), AfterValidator(_password)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(_line)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), AfterValidator(_line)]
 RegionCode = Annotated[str, AfterValidator(_code)]
 RegionCodeQuery = Annotated[str | None, AfterValidator(_optional_code), Query()]
 RegionCodePath = Annotated[str, AfterValidator(_code), Path()]
@@ -69,7 +118,7 @@ RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 SearchText = Annotated[
     str | None,
-    AfterValidator(lambda v: no_nul(v) if v else v),
+    AfterValidator(lambda v: _line(v) if v else v),
     Query(max_length=50, description="户主姓名、村民小组、住址、户编号或标签中包含的文字"),
 ]
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.validators import PlainText, RegionCode, RowId
+from api.validators import Line, RegionCode, RowId
 
 Position = Literal["first_secretary", "team_member"]
 
@@ -18,7 +18,7 @@ class AssignmentCreate(BaseModel):
     user_id: RowId
     village_code: RegionCode
     position: Position
-    dispatch_unit: PlainText = Field(min_length=1, max_length=100)
+    dispatch_unit: Line = Field(min_length=1, max_length=100)
     start_date: dt.date
     end_date: dt.date | None = None
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema, field_validator
 
 from api.flags.models import FLAG_STATUSES
-from api.validators import RegionCode, RowId, no_nul
+from api.validators import RegionCode, RowId, Text
 
 # Every kind a rule or a person may raise, with the name a county office reads; the list
 # filter refuses any other. A new rule's kind is added here (tests/flags checks that every
@@ -75,7 +75,7 @@ def _not_blank(value: str) -> str:
 
 KnownKind = Annotated[str, AfterValidator(_known_kind), _enum(FLAG_KINDS)]
 StatusFilter = Annotated[str, AfterValidator(_status_filter), _enum((*FLAG_STATUSES, "all"))]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX_LENGTH), AfterValidator(no_nul)]
+Note = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX_LENGTH)]
 
 
 class FlagUpdate(BaseModel):
@@ -84,7 +84,7 @@ class FlagUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Annotated[str, AfterValidator(_handled_status), _enum(HANDLED_STATUSES)]
-    note: Text | None = None
+    note: Note | None = None
 
     @field_validator("note")
     @classmethod
@@ -104,7 +104,7 @@ class ManualFlagCreate(BaseModel):
     kind: Annotated[str, AfterValidator(_manual_only), _enum(("manual",))] = "manual"
     village_code: RegionCode
     user_id: RowId | None = None
-    detail: Annotated[Text, AfterValidator(_not_blank)]
+    detail: Annotated[Note, AfterValidator(_not_blank)]
 
 
 class FlagPublic(BaseModel):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.validators import PlainText, RegionCode, RowId
+from api.validators import RegionCode, RowId, Text
 
 InspectionMode = Literal["open", "undercover"]
 Satisfaction = Literal["yes", "no", "unsure"]
@@ -39,7 +39,7 @@ class AnswerIn(BaseModel):
     knows_secretary: bool | None = None
     recalls_visit: bool | None = None
     satisfied: Satisfaction | None = None
-    note: PlainText | None = Field(default=None, max_length=2_000)
+    note: Text | None = Field(default=None, max_length=2_000)
 
     @model_validator(mode="after")
     def _answers_match_reached(self) -> AnswerIn:

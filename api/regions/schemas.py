@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.validators import PlainText, RegionCode
+from api.validators import Line, RegionCode, Text
 
 Level = Literal["county", "town", "village"]
 VillageKind = Literal["village", "community"]
 RectificationStatus = Literal["none", "rectifying", "accepted"]
-Reason = Annotated[PlainText, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Reason = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
 
 class _RegionFacts(BaseModel):
@@ -26,18 +26,18 @@ class _RegionFacts(BaseModel):
     weak_lax: bool | None = None
     weak_lax_reasons: list[Reason] | None = Field(default=None, max_length=20)
     rectification_status: RectificationStatus | None = None
-    plan: PlainText | None = Field(default=None, max_length=20_000)
+    plan: Text | None = Field(default=None, max_length=20_000)
 
 
 class RegionCreate(_RegionFacts):
     code: RegionCode
-    name: PlainText = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     level: Level
     parent_code: RegionCode | None = None
 
 
 class RegionUpdate(_RegionFacts):
-    name: PlainText | None = Field(default=None, min_length=1, max_length=100)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
 
 
 class RegionPublic(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.validators import PlainText
+from api.validators import Text
 
 RequestStatus = Literal["open", "in_progress", "resolved"]
 
@@ -16,7 +16,7 @@ class RequestUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: RequestStatus
-    resolution: PlainText | None = Field(default=None, max_length=2000)
+    resolution: Text | None = Field(default=None, max_length=2000)
 
 
 class RequestPublic(BaseModel):

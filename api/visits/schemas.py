@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.validators import Instant, PlainText, RegionCode, RowId
+from api.validators import Instant, Line, RegionCode, RowId, Text
 
 VisitKind = Literal["home_visit", "group_talk", "meeting", "service", "log"]
 
@@ -19,8 +19,8 @@ class RequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID
-    category: PlainText = Field(min_length=1, max_length=30)
-    text: PlainText = Field(min_length=1, max_length=2000)
+    category: Line = Field(min_length=1, max_length=30)
+    text: Text = Field(min_length=1, max_length=2000)
 
 
 class VisitIn(BaseModel):
@@ -34,7 +34,7 @@ class VisitIn(BaseModel):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
-    notes: PlainText | None = Field(default=None, max_length=10_000)
+    notes: Text | None = Field(default=None, max_length=10_000)
     requests: list[RequestIn] = Field(default_factory=list, max_length=50)
     photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
     signature_photo_id: uuid.UUID | None = None
