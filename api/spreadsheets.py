@@ -2,7 +2,15 @@
 with Chinese headers, column widths, number formats, a frozen header and a print setup.
 
 The dashboards' overview and the quarterly bulletin both describe their tables as columns
-here, so every export looks and prints the same.
+here, so every export looks and prints the same, and is equally safe to open:
+
+- A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
+  a spreadsheet program (OWASP's "CSV injection"): a village renamed
+  ``=HYPERLINK("http://…","点击")`` would put a live link in the county office's hands. In a CSV
+  such text gets a leading ``'``; in an XLSX every text is a text cell, marked so that Excel
+  keeps it text even when someone edits it.
+- Control characters that an XLSX cannot hold (stored before names refused them) become
+  "\ufffd" instead of failing the whole export.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -23,6 +32,20 @@ PERCENT = "0.0%"
 POINTS = "+0.0%;-0.0%;0.0%"  # a change between two percentages, signed
 COUNT = "#,##0"
 TEXT = "@"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _clean(value: Any) -> Any:
+    """Text an XLSX can hold; other values as they are."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that no spreadsheet program takes for a formula."""
+    value = _clean(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
 
 
 @dataclass(frozen=True)
@@ -43,9 +66,9 @@ def csv_bytes(columns: Sequence[Column[Row]], rows: Iterable[Row]) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([c.header for c in columns])
+    writer.writerow([csv_cell(c.header) for c in columns])
     for row in rows:
-        writer.writerow(["" if (v := c.value(row)) is None else v for c in columns])
+        writer.writerow([csv_cell(c.value(row)) for c in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -68,10 +91,13 @@ def add_sheet(
 ) -> None:
     """A sheet with a bold, frozen header row, set widths and formats, ready to print on A4."""
     sheet = book.create_sheet(name)
-    sheet.append([c.header for c in columns])
+    sheet.append([_clean(c.header) for c in columns])
     for row in rows:
-        sheet.append([c.value(row) for c in columns])
+        sheet.append([_clean(c.value(row)) for c in columns])
         for cell, column in zip(sheet[sheet.max_row], columns, strict=True):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl makes "=…" a formula; stored text is never one
+                cell.quotePrefix = True
             if number_format := column.format_of(row):
                 cell.number_format = number_format
     for index, column in enumerate(columns, start=1):

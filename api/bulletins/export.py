@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from html import escape
 from typing import Any
@@ -148,6 +150,13 @@ tr { break-inside: avoid; }
 .problems td:nth-child(6) { text-align: left; }
 p.summary { text-indent: 2em; line-height: 1.7; }
 """
+# The printable page carries its style inline and nothing else: a policy that allows exactly
+# that style (by its hash) and no script at all.
+PAGE_POLICY = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(PAGE_STYLE.encode()).digest()).decode()}'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def bulletin_html(b: Bulletin, *, tz: ZoneInfo) -> str:
