@@ -82,9 +82,10 @@ class Principal:
         return wanted
 
 
-def _principal(
+def authenticate(
     request: Request, token: Annotated[str | None, Depends(_bearer)], _place: Annotated[None, Depends(request_place)]
 ) -> Principal:
+    """Dependency: the user or API token behind the request's bearer token, or a 401."""
     if not token:
         raise NotAuthenticated()
     # A short read-only session of its own, inside the request's place in line: the request's
@@ -114,7 +115,7 @@ def _token_principal(session: Session, token: str, *, method: str) -> Principal:
     return Principal.for_token(api_token)
 
 
-CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
 def _user(principal: CurrentPrincipal) -> User:

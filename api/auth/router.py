@@ -23,7 +23,15 @@ from api.validators import RowIdPath
 router = api_router(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="登录（OAuth2 密码模式）")
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    summary="登录（OAuth2 密码模式）",
+    responses={
+        401: {"description": "用户名或密码不正确"},
+        429: {"description": "登录失败次数过多，请按 Retry-After 稍后再试"},
+    },
+)
 def login(
     request: Request, response: Response, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenOut:

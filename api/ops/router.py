@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="数据库与照片存储可用")
+@router.get("/readyz", summary="数据库与照片存储可用", responses={503: {"description": "数据库或照片存储不可用"}})
 def readyz(request: Request) -> Response:
     checks: dict[str, str] = {}
     try:
@@ -31,8 +31,7 @@ def readyz(request: Request) -> Response:
     if all(value == "ok" for value in checks.values()):
         return JSONResponse({"status": "ok", "checks": checks})
     failing = "、".join(name for name, value in checks.items() if value != "ok")
-    response = problem_response(503, type_="not-ready", title="服务尚未就绪", detail=f"不可用：{failing}")
-    return response
+    return problem_response(503, type_="not-ready", title="服务尚未就绪", detail=f"不可用：{failing}")
 
 
 @router.get("/metrics", summary="Prometheus 指标", response_class=Response)
