@@ -48,11 +48,13 @@ def read_access_token(token: str, *, key: str) -> int | None:
         return None
     if claims.get("typ") != "access":
         return None
-    try:
-        user_id = int(claims["sub"])
-    except (TypeError, ValueError):
+    subject = claims["sub"]
+    # Only the subject as this module writes it, a plain decimal that can name a row: int()
+    # would also take "１" (full width), "+1" or 10**30, which name no one.
+    if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
         return None
-    return user_id if 1 <= user_id <= MAX_ROW_ID else None  # no row has another id
+    user_id = int(subject)
+    return user_id if str(user_id) == subject and 1 <= user_id <= MAX_ROW_ID else None
 
 
 def new_api_token() -> tuple[str, str]:
