@@ -4,6 +4,9 @@
 import { t } from "./messages.js";
 
 const BASE = "/api/v1";
+// A request on one bar of signal may take a while; one whose answer never comes (a link that
+// drops it) must not hold the outbox forever, so it is given up and sent again later.
+const TIMEOUT_MS = 120_000;
 let token = null;
 
 export function setToken(value) {
@@ -11,13 +14,14 @@ export function setToken(value) {
 }
 
 export class ApiError extends Error {
-  constructor({ status, title, detail, errors = [], network = false }) {
+  constructor({ status, title, detail, errors = [], network = false, retryAfterMs = 0 }) {
     super(detail || title);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.errors = errors;
     this.network = network;
+    this.retryAfterMs = retryAfterMs;
   }
 
   /** Worth trying again later: no connection, or the server's own trouble. */
@@ -44,7 +48,7 @@ export async function api(path, { method = "GET", json, form } = {}) {
   }
   let response;
   try {
-    response = await fetch(BASE + path, { method, headers, body, cache: "no-store" });
+    response = await fetch(BASE + path, { method, headers, body, cache: "no-store", signal: timeout() });
   } catch {
     throw new ApiError({ status: 0, title: t("error.network"), network: true });
   }
@@ -60,7 +64,21 @@ export async function api(path, { method = "GET", json, form } = {}) {
     title: problem.title || t("error.status", { status: response.status }),
     detail: problem.detail,
     errors: Array.isArray(problem.errors) ? problem.errors : [],
+    retryAfterMs: retryAfter(response.headers.get("Retry-After")),
   });
+}
+
+function timeout() {
+  return AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT_MS) : undefined;
+}
+
+/** How long the server asked us to wait (Retry-After: seconds or an HTTP date), in ms. */
+function retryAfter(value) {
+  if (!value) return 0;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - Date.now());
 }
 
 /** Every page of a list endpoint, following `next_cursor`. */
@@ -80,7 +98,7 @@ export async function apiAll(path) {
 export async function apiBlob(path) {
   let response;
   try {
-    response = await fetch(BASE + path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    response = await fetch(BASE + path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, signal: timeout() });
   } catch {
     throw new ApiError({ status: 0, title: t("error.network"), network: true });
   }

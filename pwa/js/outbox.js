@@ -15,6 +15,9 @@ const MAX_DELAY_MS = 30 * 60_000;
 
 const listeners = new Set();
 let flushing = null;
+// Until when the server asked everyone to wait (a 503 or 429 with Retry-After): timed sends
+// hold back till then, so a crowd of phones does not come back all at once.
+let pausedUntil = 0;
 
 export function onOutboxChange(listener) {
   listeners.add(listener);
@@ -36,7 +39,7 @@ export async function enqueue(record, photos = []) {
     next_at: 0,
     error: null,
     created_at: Date.now(),
-    ...record,
+    ...storable(record),
     photo_ids: photos.map((p) => p.id),
   };
   await transact(["records", "photos"], "readwrite", (s) => {
@@ -81,6 +84,7 @@ export async function waiting() {
  * Resolves to {sent, failed, authExpired}.
  */
 export function flush({ force = false } = {}) {
+  if (!force && Date.now() < pausedUntil) return Promise.resolve({ sent: 0, failed: 0, authExpired: false });
   flushing ??= withLock(() => sendDue(force)).finally(() => {
     flushing = null;
     changed();
@@ -108,11 +112,18 @@ async function sendDue(force) {
       for (let i = 0; i < group.length; i += BATCH) await sendBatch(group.slice(i, i + BATCH), summary);
     }
   } catch (error) {
-    // No connection, or the login has expired: everything left stays queued as it was.
+    // No connection, the server too busy, or the login has expired: everything left stays
+    // queued as it was.
     if (error.status === 401) summary.authExpired = true;
     else if (!error.retryable) throw error;
+    if (error.retryAfterMs) pausedUntil = Date.now() + error.retryAfterMs;
   }
   return summary;
+}
+
+/** Whether the server said it is too busy: stop this round, the rest would only be turned away too. */
+function busy(error) {
+  return error.status === 503 || error.status === 429;
 }
 
 /** Upload the record's photos not yet on the server; false when the record must wait or failed. */
@@ -136,7 +147,8 @@ async function uploadPhotos(record) {
       await api("/photos", { method: "POST", form });
     } catch (error) {
       if (error.network || error.status === 401) throw error;
-      if (error.retryable) await backOff(record, error.words);
+      if (error.retryable) await backOff(record, error.words, error.retryAfterMs);
+      if (busy(error)) throw error;
       else await fail(record, t("outbox.photoRefused", { reason: error.words }));
       return false;
     }
@@ -160,9 +172,10 @@ async function sendBatch(batch, summary) {
       return;
     }
     for (const record of batch) {
-      if (error.retryable) await backOff(record, error.words);
+      if (error.retryable) await backOff(record, error.words, error.retryAfterMs);
       else await fail(record, error.words);
     }
+    if (busy(error)) throw error;
     return;
   }
   const byId = new Map(batch.map((r) => [r.id, r]));
@@ -197,9 +210,10 @@ async function delivered(record, result) {
   });
 }
 
-async function backOff(record, reason) {
+async function backOff(record, reason, retryAfterMs = 0) {
   const attempts = record.attempts + 1;
-  const delay = Math.min(FIRST_DELAY_MS * 2 ** (attempts - 1), MAX_DELAY_MS) * (0.8 + Math.random() * 0.4);
+  const growing = Math.min(FIRST_DELAY_MS * 2 ** (attempts - 1), MAX_DELAY_MS) * (0.8 + Math.random() * 0.4);
+  const delay = Math.max(growing, retryAfterMs);
   await transact("records", "readwrite", (s) =>
     s.records.put({ ...record, attempts, next_at: Date.now() + delay, error: { retryable: true, words: reason } }),
   );
@@ -209,6 +223,25 @@ async function fail(record, reason) {
   await transact("records", "readwrite", (s) =>
     s.records.put({ ...record, state: "failed", error: { retryable: false, words: reason } }),
   );
+}
+
+/**
+ * The record as the server can keep it. A phone keyboard can leave half of an emoji (a lone
+ * UTF-16 surrogate) in what was typed, which no server can store; it becomes "\uFFFD" so the
+ * rest of the secretary's words are kept, and stray control characters go (line breaks and
+ * tabs stay).
+ */
+export function storable(value) {
+  if (typeof value === "string") {
+    return value
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, "");
+  }
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, storable(item)]));
+  }
+  return value;
 }
 
 /** Ask the browser not to evict the outbox when the phone runs low on space. */

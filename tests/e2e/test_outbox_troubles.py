@@ -14,10 +14,13 @@ from tests.e2e.phone_app import PhoneApp
 PROBLEM = "application/problem+json"
 
 
-def _answer(status: int, title: str):  # type: ignore[no-untyped-def]
+def _answer(status: int, title: str, *, retry_after: int | None = None, calls: list[str] | None = None):  # type: ignore[no-untyped-def]
     def handle(route: Route) -> None:
+        if calls is not None:
+            calls.append(route.request.url)
         body = {"type": "about:blank", "title": title, "status": status, "detail": title}
-        route.fulfill(status=status, content_type=PROBLEM, body=json.dumps(body, ensure_ascii=False))
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        route.fulfill(status=status, content_type=PROBLEM, headers=headers, body=json.dumps(body, ensure_ascii=False))
 
     return handle
 
@@ -41,6 +44,31 @@ def test_a_server_in_trouble_is_retried_later_and_nothing_is_lost(phone: Browser
     app.send_now()
     expect(app.page.get_by_text("全部记录都已发送。")).to_be_visible(timeout=30_000)
     assert [v["notes"] for v in _visits(field_server)] == ["服务器维护时记的走访"]
+
+
+def test_a_busy_servers_retry_after_is_honoured(phone: BrowserContext, field_server) -> None:  # type: ignore[no-untyped-def]
+    """A crowd of phones told "come back in ten minutes" does come back then, not every 20 seconds."""
+    app = PhoneApp(phone.new_page(), field_server.base_url)
+    app.log_in(field_server.secretary.username, field_server.secretary.password)
+    calls: list[str] = []
+    phone.route("**/api/v1/sync", _answer(503, "服务器正忙", retry_after=600, calls=calls))
+    app.record_visit(field_server.household_names[0], notes="服务器正忙时记的走访")
+    entry = app.outbox_entries().first
+    expect(entry).to_contain_text("服务器正忙", timeout=30_000)
+
+    next_at = app.page.evaluate(
+        """() => new Promise((resolve) => {
+            const open = indexedDB.open("zoufang");
+            open.onsuccess = () => {
+                const get = open.result.transaction("records").objectStore("records").getAll();
+                get.onsuccess = () => resolve(get.result.map((r) => r.next_at - Date.now()));
+            };
+        })"""
+    )
+    assert [round(ms / 1000) >= 590 for ms in next_at] == [True], next_at
+    sent = len(calls)
+    app.page.wait_for_timeout(25_000)  # longer than the timer's 20 s between rounds
+    assert len(calls) == sent, "the phone should wait as long as the server asked"
 
 
 def test_an_expired_login_keeps_the_records_until_the_secretary_logs_in_again(  # type: ignore[no-untyped-def]
@@ -118,3 +146,24 @@ def test_households_are_found_offline_by_name_group_and_tag(phone: BrowserContex
     search.fill("秀英")
     expect(results).to_have_count(1)
     expect(app.page.get_by_role("status").filter(has_text="找到")).to_have_text("找到 1 户")
+
+
+def test_half_an_emoji_left_by_the_keyboard_keeps_the_rest_of_the_words(phone: BrowserContext, field_server) -> None:  # type: ignore[no-untyped-def]
+    """A keyboard can leave half of an emoji (a lone UTF-16 surrogate), which no server can keep."""
+    app = PhoneApp(phone.new_page(), field_server.base_url)
+    app.log_in(field_server.secretary.username, field_server.secretary.password)
+    app.tab("待走访")
+    app.page.get_by_role("link", name=field_server.household_names[2]).first.click()
+    expect(app.heading).to_have_text("记录走访")
+    app.page.get_by_label("情况记录").evaluate(
+        """(field) => {
+            field.value = "群众反映路灯坏了\\uD83D，已登记";
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+        }"""
+    )
+    expect(app.page.locator(".gps")).to_contain_text("已定位")
+    app.page.get_by_role("button", name="保存").click()
+    expect(app.heading).to_have_text("待走访")
+
+    expect(app.page.locator("#sync-chip")).to_have_text("已全部发送", timeout=30_000)
+    assert [v["notes"] for v in _visits(field_server)] == ["群众反映路灯坏了\ufffd，已登记"]
