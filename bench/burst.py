@@ -63,7 +63,8 @@ class Burst:
 
 
 HEADER = (
-    "| database | burst | phones | 2xx | 503 | other 4xx | 5xx | no answer | p50 s | p95 s | slowest s | records acknowledged |\n"
+    "| database | burst | phones | 2xx | 503 | other 4xx | 5xx | no answer "
+    "| p50 s | p95 s | slowest s | records acknowledged |\n"
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
@@ -82,7 +83,10 @@ async def _burst(base: str, kind: str, tokens: list[str], payloads: list[object]
                 if kind == "photos":
                     photo_id, data = payload  # type: ignore[misc]
                     response = await client.post(
-                        "/api/v1/photos", headers=headers, files={"file": ("p.jpg", data, "image/jpeg")}, data={"id": photo_id}
+                        "/api/v1/photos",
+                        headers=headers,
+                        files={"file": ("p.jpg", data, "image/jpeg")},
+                        data={"id": photo_id},
                     )
                 else:
                     response = await client.post("/api/v1/sync", headers=headers, json=payload)

@@ -129,7 +129,7 @@ def build_county(database_url: str, *, secretaries: int, households_per_village:
                 for n in range(households_per_village)
             ],
         )
-        users = dict(session.execute(text("SELECT username, id FROM app_user")).tuples().all())
+        users = {name: user_id for name, user_id in session.execute(text("SELECT username, id FROM app_user"))}
         session.execute(
             insert(Assignment),
             [

@@ -251,7 +251,7 @@ def child_memory(case: str, paths: list[str]) -> dict[str, Any]:
 
 
 def measure_memory(case: str, paths: list[str]) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script, our own arguments
+    result = subprocess.run(
         [sys.executable, __file__, "--child", case, *paths],
         capture_output=True,
         text=True,

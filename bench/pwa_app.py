@@ -108,7 +108,7 @@ COUNTY = ("520123000000", "青山县")
 TOWN = ("520123100000", "石门镇")
 VILLAGE = ("520123100201", "大坪村")
 LAT, LON = 26.5836, 106.7123
-PASSWORD = "bench-password-2026"  # noqa: S105 - accounts of a throwaway database
+PASSWORD = "bench-password-2026"
 GROUPS = [f"{n}组" for n in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")]
 REPEATS = 10
 
@@ -239,9 +239,9 @@ class Server:
         if token:
             headers = {**headers, "Authorization": f"Bearer {token}"}
         url = f"{self.base}/api/v1{path}"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - our server
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - our own local server
+            with urllib.request.urlopen(request, timeout=120) as response:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise SystemExit(f"{method} {path} failed: {exc.code} {exc.read().decode(errors='replace')}") from exc
@@ -255,7 +255,7 @@ def zoufang_server(data_dir: Path) -> Iterator[Server]:
     for name in ("ZOUFANG_DATABASE_URL", "ZOUFANG_MEDIA_URL"):
         env.pop(name, None)
     admin = ["create-user", "--role", "admin", "--username", "admin", "--password", PASSWORD]
-    subprocess.run(  # noqa: S603 - our own interpreter and command line
+    subprocess.run(
         [sys.executable, "-m", "api.cli", *admin],
         env=env,
         cwd=ROOT,
@@ -267,7 +267,7 @@ def zoufang_server(data_dir: Path) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     # The access log goes to a file: a pipe nobody reads would fill up and stall the server.
     log = (data_dir / "serve.log").open("wb")
-    server = subprocess.Popen(  # noqa: S603 - our own interpreter and command line
+    server = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
@@ -278,7 +278,7 @@ def zoufang_server(data_dir: Path) -> Iterator[Server]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2):  # noqa: S310 - our own local server
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2):
                     break
             except OSError as exc:
                 if server.poll() is not None:

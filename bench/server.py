@@ -53,7 +53,9 @@ class ServerProcess:
                 if self._process.poll() is not None:
                     raise RuntimeError(f"zoufang serve exited:\n{self.log_text()[-4000:]}") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"zoufang serve not ready in {READY_WITHIN_S} s:\n{self.log_text()[-4000:]}")
+                    raise RuntimeError(
+                        f"zoufang serve not ready in {READY_WITHIN_S} s:\n{self.log_text()[-4000:]}"
+                    ) from None
                 time.sleep(0.2)
 
     def kill(self) -> None:
