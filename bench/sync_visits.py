@@ -24,109 +24,39 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from api.assignments.models import Assignment
 from api.auth.models import User
 from api.auth.principal import Principal
 from api.db import make_engine, writer_engine
 from api.households.models import Household
-from api.migrations import upgrade
-from api.regions.models import Region
 from api.settings import Settings
 from api.visits.models import Visit
 from api.visits.schemas import VisitIn
 from api.visits.service import record_visits
+from bench.county import Secretary, build_county
 
 BATCH = 50
-VILLAGES = 300
 HOUSEHOLDS_PER_VILLAGE = 200
 SECRETARIES = 300
 START = dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
 
 
-def build(settings: Settings, stored: int) -> None:
+def build(settings: Settings, stored: int) -> list[Secretary]:
+    """The county, then ``stored`` visits spread over two years and all its secretaries."""
+    secretaries = build_county(
+        settings.effective_database_url, secretaries=SECRETARIES, households_per_village=HOUSEHOLDS_PER_VILLAGE
+    )
     engine = make_engine(settings)
-    upgrade(engine)
     rng = random.Random(1)
     with Session(engine) as session:
-        session.add(Region(code="520199000000", name="县", level="county"))
-        session.add(Region(code="520199100000", name="镇", level="town", parent_code="520199000000"))
-        villages = [f"520199100{200 + i:03d}" if i < 799 else "" for i in range(VILLAGES)]
-        session.execute(
-            insert(Region),
-            [
-                {
-                    "code": code,
-                    "name": f"村{i}",
-                    "level": "village",
-                    "parent_code": "520199100000",
-                    "lat": 26.5,
-                    "lon": 106.7,
-                    "radius_m": 1500,
-                    "kind": "village",
-                    "weak_lax": False,
-                    "weak_lax_reasons": [],
-                    "rectification_status": "none",
-                    "created_at": START,
-                    "updated_at": START,
-                }
-                for i, code in enumerate(villages)
-            ],
-        )
-        session.execute(
-            insert(Household),
-            [
-                {
-                    "village_code": code,
-                    "household_no": f"{n:04d}",
-                    "head_name": "户主",
-                    "tags": [],
-                    "visit_count": 0,
-                    "created_at": START,
-                    "updated_at": START,
-                }
-                for code in villages
-                for n in range(HOUSEHOLDS_PER_VILLAGE)
-            ],
-        )
-        session.execute(
-            insert(User),
-            [
-                {
-                    "username": f"s{i}",
-                    "display_name": f"书记{i}",
-                    "role": "secretary",
-                    "scope_code": villages[i],
-                    "password_hash": "x",
-                    "is_active": True,
-                    "created_at": START,
-                }
-                for i in range(SECRETARIES)
-            ],
-        )
-        session.execute(
-            insert(Assignment),
-            [
-                {
-                    "user_id": i + 1,
-                    "village_code": villages[i],
-                    "position": "first_secretary",
-                    "dispatch_unit": "县直单位",
-                    "start_date": START.date(),
-                    "created_at": START,
-                }
-                for i in range(SECRETARIES)
-            ],
-        )
-        session.commit()
         rows = []
         for _ in range(stored):
-            secretary = rng.randrange(SECRETARIES)
+            secretary = rng.choice(secretaries)
             rows.append(
                 {
                     "id": str(uuid.UUID(int=rng.getrandbits(128))),
-                    "user_id": secretary + 1,
-                    "village_code": villages[secretary],
-                    "household_id": secretary * HOUSEHOLDS_PER_VILLAGE + rng.randrange(HOUSEHOLDS_PER_VILLAGE) + 1,
+                    "user_id": secretary.user_id,
+                    "village_code": secretary.village_code,
+                    "household_id": rng.choice(secretary.households),
                     "kind": "home_visit",
                     "started_at": START + dt.timedelta(seconds=rng.randrange(700 * 86400)),
                     "received_at": START,
@@ -145,9 +75,10 @@ def build(settings: Settings, stored: int) -> None:
             session.execute(insert(Visit), rows)
             session.commit()
     engine.dispose()
+    return secretaries
 
 
-def batches(rng: random.Random, count: int, user_index: int, day0: dt.datetime) -> list[list[VisitIn]]:
+def batches(rng: random.Random, count: int, secretary: Secretary, day0: dt.datetime) -> list[list[VisitIn]]:
     """Batches of 50 plausible visits for one secretary: a home every ~20 minutes."""
     out = []
     at = day0
@@ -159,7 +90,7 @@ def batches(rng: random.Random, count: int, user_index: int, day0: dt.datetime) 
                 VisitIn(
                     id=uuid.uuid4(),
                     kind="home_visit",
-                    household_id=user_index * HOUSEHOLDS_PER_VILLAGE + rng.randrange(HOUSEHOLDS_PER_VILLAGE) + 1,
+                    household_id=rng.choice(secretary.households),
                     started_at=at,
                     lat=26.5 + rng.uniform(-0.005, 0.005),
                     lon=106.7,
@@ -230,17 +161,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder))
         t0 = time.perf_counter()
-        build(settings, args.stored)
+        secretary = build(settings, args.stored)[0]
         print(f"loaded {args.stored:,} visits in {time.perf_counter() - t0:.0f} s")
         rng = random.Random(2)
         user = User(
-            id=1, username="s0", display_name="书记0", role="secretary", scope_code="520199100200", password_hash="x"
+            id=secretary.user_id,
+            username=secretary.username,
+            display_name="书记",
+            role="secretary",
+            scope_code=secretary.village_code,
+            password_hash="x",
         )
         principal = Principal.for_user(user)
         span = dt.timedelta(minutes=20 * BATCH * args.requests)  # both runs end before now
         start = dt.datetime.now(dt.UTC) - 2 * span - dt.timedelta(days=1)
-        naive = run_naive(settings, batches(rng, args.requests, 0, start), user_id=1)
-        fast = run_service(settings, batches(rng, args.requests, 0, start + span), principal)
+        naive = run_naive(settings, batches(rng, args.requests, secretary, start), user_id=secretary.user_id)
+        fast = run_service(settings, batches(rng, args.requests, secretary, start + span), principal)
         print(f"naive (one session.add per visit):   {naive:8.0f} visits/s")
         print(f"record_visits (checks on, batched): {fast:8.0f} visits/s   ratio {fast / naive:.2f}x")
 

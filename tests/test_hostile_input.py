@@ -31,8 +31,9 @@ from api.households.models import Household
 from api.households.spreadsheet import read_table
 from api.regions.models import Region
 from api.visits.models import Visit
-from tests.factories import SIGNING_KEY, VILLAGE_A1, VILLAGE_A2, County, jpeg, make_county
+from tests.factories import SIGNING_KEY, VILLAGE_A1, VILLAGE_A2, jpeg, make_county
 from tests.problems import assert_problem
+from tests.visits.test_visits import visit
 
 HALVES = ["\ud800", "\udfff", "表情\ud83d"]  # a high half, a low half, an emoji cut in two
 LINE_BREAKERS = ["a\u000cb", "a\x00b", "a\x1bb", "a\x7fb", "a\x85b", "a\u2028b", "a\nb", "a\rb", "a\tb"]
@@ -47,18 +48,6 @@ def send(client: TestClient, method: str, path: str, body: Any, headers: dict[st
     return client.request(method, path, content=content, headers={**headers, "Content-Type": "application/json"})
 
 
-def a_visit(county: County, **fields: Any) -> dict[str, Any]:
-    return {
-        "id": str(uuid.uuid4()),
-        "kind": "home_visit",
-        "household_id": county.households[VILLAGE_A1].id,
-        "started_at": (NOW - timedelta(hours=3)).isoformat(),
-        "lat": 26.5,
-        "lon": 106.7,
-        **fields,
-    }
-
-
 def loc_of(body: dict[str, Any]) -> list[list[Any]]:
     return [error["loc"] for error in body["errors"]]
 
@@ -69,9 +58,9 @@ def loc_of(body: dict[str, Any]) -> list[list[Any]]:
 @pytest.mark.parametrize("half", HALVES)
 def test_a_sync_with_half_a_character_refuses_that_record_alone(client: TestClient, session: Session, half: str):
     county = make_county(session)
-    bad = a_visit(county, notes=f"群众反映{half}")
-    bad_request = a_visit(county, requests=[{"id": str(uuid.uuid4()), "category": "道路", "text": f"修路{half}"}])
-    good = a_visit(county, notes="正常的走访", started_at=(NOW - timedelta(hours=1)).isoformat())
+    bad = visit(county, notes=f"群众反映{half}")
+    bad_request = visit(county, requests=[{"id": str(uuid.uuid4()), "category": "道路", "text": f"修路{half}"}])
+    good = visit(county, notes="正常的走访", started_at=(NOW - timedelta(hours=1)).isoformat())
     body = {"visits": [bad, good, bad_request], "checkins": []}
 
     response = send(client, "POST", "/api/v1/sync", body, county.headers("secretary_a1"))
@@ -92,8 +81,8 @@ def test_a_sync_record_whose_id_or_field_names_are_half_characters_is_refused_an
     client: TestClient, session: Session
 ):
     county = make_county(session)
-    odd_id = a_visit(county, id="\ud800abc")
-    odd_key = {**a_visit(county), "\udc00": 1}
+    odd_id = visit(county, id="\ud800abc")
+    odd_key = {**visit(county), "\udc00": 1}
 
     response = send(client, "POST", "/api/v1/sync", {"visits": [odd_id, odd_key]}, county.headers("secretary_a1"))
 
@@ -108,7 +97,7 @@ def test_a_sync_record_whose_id_or_field_names_are_half_characters_is_refused_an
 def test_one_visit_with_half_a_character_is_a_422_naming_the_field(client: TestClient, session: Session, half: str):
     county = make_county(session)
 
-    response = send(client, "POST", "/api/v1/visits", a_visit(county, notes=half), county.headers("secretary_a1"))
+    response = send(client, "POST", "/api/v1/visits", visit(county, notes=half), county.headers("secretary_a1"))
 
     body = assert_problem(response, 422)
     assert loc_of(body) == [["body", "notes"]]
@@ -207,7 +196,7 @@ def test_a_name_with_a_control_character_or_line_break_is_refused(client: TestCl
 def test_notes_refuse_control_characters(client: TestClient, session: Session, notes: str):
     county = make_county(session)
 
-    response = send(client, "POST", "/api/v1/visits", a_visit(county, notes=notes), county.headers("secretary_a1"))
+    response = send(client, "POST", "/api/v1/visits", visit(county, notes=notes), county.headers("secretary_a1"))
 
     assert loc_of(assert_problem(response, 422)) == [["body", "notes"]]
 
@@ -216,11 +205,11 @@ def test_notes_and_plans_keep_their_line_breaks_and_tabs(client: TestClient, ses
     county = make_county(session)
     notes = "第一段\n第二段\r\n\t缩进"
 
-    visit = send(client, "POST", "/api/v1/visits", a_visit(county, notes=notes), county.headers("secretary_a1"))
+    sent = send(client, "POST", "/api/v1/visits", visit(county, notes=notes), county.headers("secretary_a1"))
     plan = send(client, "PATCH", f"/api/v1/regions/{VILLAGE_A1}", {"plan": notes}, county.headers("county"))
 
-    assert visit.status_code == 201, visit.text
-    assert visit.json()["notes"] == notes
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["notes"] == notes
     assert plan.status_code == 200, plan.text
     assert plan.json()["plan"] == notes
 

@@ -8,9 +8,6 @@ place in line (holding nothing) rather than for a connection.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -23,24 +20,7 @@ from api.errors import ServiceBusy
 from api.ops.admission import Admission
 from api.regions.models import Region
 from api.routing import CommittingRoute, committing, session_parameter
-
-
-def _in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run an asyncio scenario in a thread of its own (Playwright keeps a loop in the main thread)."""
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:  # handed back to the test's thread
-            failures.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join(timeout=30)
-    assert not worker.is_alive()
-    if failures:
-        raise failures[0]
+from tests.loops import run_in_own_loop
 
 
 def test_every_route_that_uses_the_session_commits_it_in_its_own_thread(client: TestClient) -> None:
@@ -113,4 +93,4 @@ def test_the_line_lets_requests_in_in_order_and_turns_away_whoever_waited_too_lo
         assert line.waiting == 0
         await blocker
 
-    _in_own_loop(scenario)
+    run_in_own_loop(scenario)

@@ -29,6 +29,7 @@ from api.flags.rules import ADVISORY_LOCK_KEY, TIME_RULE_KINDS, Summary, run_tim
 from api.main import create_app
 from api.settings import Settings, get_settings
 from tests.factories import VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, make_county, make_household
+from tests.loops import run_in_own_loop
 
 ON_SITE = {"lat": 26.5, "lon": 106.7, "accuracy_m": 10}  # 桃源村's centre
 OFF_SITE = {"lat": 26.58, "lon": 106.71, "accuracy_m": 10}  # the county town, about 9 km away
@@ -435,22 +436,8 @@ def test_a_failed_background_run_is_logged_and_the_next_one_still_comes(caplog: 
         with pytest.raises(asyncio.CancelledError):
             await loop
 
-    # In a thread of its own: the browser tests' Playwright keeps an event loop running in the
-    # main thread for the whole session, where asyncio.run() would refuse to start.
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:  # handed back to the test's thread
-            failures.append(exc)
-
     with caplog.at_level("INFO", logger="api.flags.scheduler"):
-        worker = threading.Thread(target=run)
-        worker.start()
-        worker.join(timeout=30)
-    assert not worker.is_alive()
-    assert failures == []
+        run_in_own_loop(scenario)
     assert len(calls) >= 3
     assert "数据库暂时连不上" in caplog.text
     assert "长期没有走访 1" in caplog.text
