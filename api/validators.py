@@ -33,22 +33,20 @@ _CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _HALF_A_CHARACTER = "含有残缺的字符（半个表情符号或特殊字符），请删除后重新输入"
 
 
-def line_problem(value: str) -> str | None:
-    """Why ``value`` cannot be kept as a single line of text, or None when it can."""
+def _problem(value: str, control: re.Pattern[str], reason: str) -> str | None:
     if _SURROGATE.search(value):
         return _HALF_A_CHARACTER
-    if _CONTROL_IN_LINE.search(value):
-        return "不能包含换行符或控制字符"
-    return None
+    return reason if control.search(value) else None
+
+
+def line_problem(value: str) -> str | None:
+    """Why ``value`` cannot be kept as a single line of text, or None when it can."""
+    return _problem(value, _CONTROL_IN_LINE, "不能包含换行符或控制字符")
 
 
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be kept as text of several lines, or None when it can."""
-    if _SURROGATE.search(value):
-        return _HALF_A_CHARACTER
-    if _CONTROL_IN_TEXT.search(value):
-        return "不能包含控制字符（换行和制表符可以）"
-    return None
+    return _problem(value, _CONTROL_IN_TEXT, "不能包含控制字符（换行和制表符可以）")
 
 
 def storable_text(value: str) -> bool:
