@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
 
-from api.ops.admission import request_place
+from api.ops.admission import InLine
 from api.settings import Settings
 
 NAMING_CONVENTION = {
@@ -125,7 +125,7 @@ def writer_engine(engine: Engine) -> Engine:
     return _WRITERS.get(engine, engine)
 
 
-def get_session(request: Request, _place: Annotated[None, Depends(request_place)]) -> Iterator[Session]:
+def get_session(request: Request, _place: InLine) -> Iterator[Session]:
     """One session per request, used only while the request holds a place in line.
 
     The route commits it in its own thread (``api.routing.CommittingRoute``), so that no

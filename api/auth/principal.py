@@ -21,7 +21,7 @@ from api.auth.models import ApiToken, User
 from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
 from api.db import READ_METHODS
 from api.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from api.ops.admission import request_place
+from api.ops.admission import InLine
 from api.regions import codes
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -82,9 +82,7 @@ class Principal:
         return wanted
 
 
-def authenticate(
-    request: Request, token: Annotated[str | None, Depends(_bearer)], _place: Annotated[None, Depends(request_place)]
-) -> Principal:
+def authenticate(request: Request, token: Annotated[str | None, Depends(_bearer)], _place: InLine) -> Principal:
     """Dependency: the user or API token behind the request's bearer token, or a 401."""
     if not token:
         raise NotAuthenticated()

@@ -18,8 +18,9 @@ import math
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from api.errors import ServiceBusy
 
@@ -66,7 +67,12 @@ class Admission:
 
 
 async def request_place(request: Request) -> AsyncIterator[None]:
-    """Dependency: hold a place in line for the rest of the request (see ``Admission``)."""
+    """Dependency: hold a place in line until the route has returned (see ``Admission``)."""
     admission: Admission = request.app.state.admission
     async with admission.place():
         yield
+
+
+# Function-scoped: the place is given back once the answer is made, not after it has been sent
+# (a slow phone receiving a photo must not keep a place from the others).
+InLine = Annotated[None, Depends(request_place, scope="function")]
