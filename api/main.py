@@ -97,8 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.admission = Admission(slots=settings.max_active_requests, wait_s=settings.queue_timeout_s)
+    app.state.metrics = Metrics(app.state.admission)
     app.state.photos = photos
-    app.state.metrics = Metrics()
 
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     install_error_handlers(app)

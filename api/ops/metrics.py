@@ -1,18 +1,23 @@
-"""Request counts and latencies in Prometheus form, labelled by route template, not raw path."""
+"""Request counts and latencies in Prometheus form, labelled by route template, not raw path,
+and how many requests wait in line for the database (``api.ops.admission``)."""
 
 from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.ops.admission import Admission
 
 
 class Metrics:
     """The collectors of one app (a registry each, so several apps can live in one process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, admission: Admission) -> None:
         self.registry = CollectorRegistry()
+        waiting = Gauge("zoufang_requests_waiting", "Requests waiting in line for the database", registry=self.registry)
+        waiting.set_function(lambda: admission.waiting)
         self.requests = Counter(
             "zoufang_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
         )

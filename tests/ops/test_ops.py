@@ -40,6 +40,33 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     )
 
 
+def test_metrics_say_how_many_requests_wait_in_line(client: TestClient) -> None:
+    text = client.get("/metrics").text
+    assert "zoufang_requests_waiting 0.0" in text
+
+
+def test_the_openapi_document_lists_each_operations_refusals_as_problems(client: TestClient) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    def refusals(path: str, method: str) -> dict[str, object]:
+        responses = paths[path][method]["responses"]
+        return {code: answer for code, answer in responses.items() if int(code) >= 400}
+
+    for code, answer in refusals("/api/v1/households/{household_id}", "patch").items():
+        assert list(answer["content"]) == ["application/problem+json"], code  # type: ignore[index]
+    assert {"401", "403", "404", "409", "413", "422", "503"} <= refusals(
+        "/api/v1/households/{household_id}", "patch"
+    ).keys()
+    assert {"401", "403", "404", "413", "415", "422", "503"} <= refusals("/api/v1/photos", "post").keys()
+    assert {"401", "413", "415"} <= refusals("/api/v1/imports/households", "post").keys()
+    assert {"401", "422", "429", "503"} <= refusals("/api/v1/auth/token", "post").keys()
+    assert {"401", "403", "404", "503"} <= refusals("/api/v1/me", "get").keys()
+    assert "503" in refusals("/readyz", "get")
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert {"type", "title", "status", "detail", "errors"} <= schemas["Problem"]["properties"].keys()
+
+
 def test_openapi_document_is_served(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/households" in spec["paths"]
