@@ -28,7 +28,7 @@ CHECKS = [
     checks.response_schema_conformance,
 ]
 BOUNDED = settings(
-    max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
 
 
