@@ -1,30 +1,25 @@
-"""Running an asyncio scenario from a test, beside the browser tests' event loop.
+"""Running asyncio code from a test, beside the browser tests' event loop.
 
 Playwright keeps an event loop running in the main thread for the whole test session, where
-``asyncio.run()`` refuses to start; a scenario runs in a thread of its own instead, and what it
-raises is raised again in the test's thread.
+``asyncio.run()`` refuses to start; such work runs in a thread of its own instead, and what it
+returns or raises comes back to the test's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Coroutine
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def in_a_thread(work: Callable[[], T], *, timeout_s: float = 600) -> T:
+    """``work()`` run on a thread of its own (it may start an event loop there)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result(timeout=timeout_s)
 
 
 def run_in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]], *, timeout_s: float = 30) -> None:
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as exc:  # handed back to the test's thread
-            failures.append(exc)
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join(timeout=timeout_s)
-    assert not worker.is_alive(), f"the scenario did not finish within {timeout_s} s"
-    if failures:
-        raise failures[0]
+    in_a_thread(lambda: asyncio.run(scenario()), timeout_s=timeout_s)

@@ -16,6 +16,7 @@ from bench.burst import run_burst
 from bench.field_day import Plan, describe, run
 from bench.phones import phone_photo
 from tests.conftest import _postgres_server_url
+from tests.loops import in_a_thread
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -34,7 +35,7 @@ def test_eighty_phones_uploading_at_once_are_all_answered_without_a_server_error
     postgres = _server_for(database)
     photos = [phone_photo(seed) for seed in range(8)]
 
-    burst = run_burst(database, "photos", 80, postgres, photos)
+    burst = in_a_thread(lambda: run_burst(database, "photos", 80, postgres, photos))
 
     answered = {status: n for status, n in burst.counts.items() if status[0].isdigit()}
     assert sum(answered.values()) == 80, burst.counts
@@ -48,7 +49,7 @@ def test_a_field_day_of_30_phones_over_a_bad_link_with_a_kill_loses_and_doubles_
 ) -> None:
     plan = Plan(database, phones=30, photos=2, visits=12, checkins=2, kills=1, postgres=_server_for(database))
 
-    report = run(plan, tmp_path)
+    report = in_a_thread(lambda: run(plan, tmp_path))
 
     assert report.ok, describe(report)
     assert report.link["answer dropped"] + report.link["upload cut"] > 0, "the link should have done some damage"
