@@ -33,7 +33,6 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_SQLITE_BEGIN = "zoufang_sqlite_begin"
 _ON_ROLLBACK = "zoufang_on_rollback"
 metadata: MetaData = SQLModel.metadata
 # Connections beyond one per place in line: the hourly rules, the photo sweep, readiness probes.
