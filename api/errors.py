@@ -24,8 +24,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class AppError(Exception):
@@ -284,21 +282,13 @@ def _database_refused(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _database_busy(_request: Request, exc: Exception) -> JSONResponse:
+def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     # The last line of defence under the admission line (api.ops.admission): a connection not
-    # free in time, SQLite's write lock held by another process, a PostgreSQL deadlock or
-    # serialisation failure. Nothing was kept, and the same request can simply be sent again.
-    if isinstance(exc, OperationalError) and not _transient(exc):
-        return _unexpected_error(_request, exc)
-    log.warning("database busy: %s", exc)
-    busy = ServiceBusy()
-    return _app_error(_request, busy)
-
-
-def _transient(exc: OperationalError) -> bool:
-    """Errors that go away by themselves: a lock held too long, or a conflict between transactions."""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+    # free in time, SQLite's write lock held by another process, a PostgreSQL deadlock, or the
+    # database out of reach for a moment (all OperationalError). Nothing was kept, and the same
+    # request can simply be sent again later.
+    log.warning("database busy or out of reach: %s", exc)
+    return _app_error(request, ServiceBusy())
 
 
 def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
