@@ -66,11 +66,23 @@ def test_bad_path_and_query_values_are_422_problems(client: TestClient, session:
     assert_problem(client.get(path, headers=county.headers("admin")), 422)
 
 
-def test_an_unexpected_failure_is_a_500_problem_without_internals(settings: Settings, tmp_path: Path) -> None:
+def test_a_database_out_of_reach_is_a_503_problem_without_internals(settings: Settings, tmp_path: Path) -> None:
     app = create_app(settings)
     app.state.engine = create_engine(f"sqlite:///{tmp_path / 'missing-folder' / 'zoufang.db'}")
     with TestClient(app, raise_server_exceptions=False) as client:
-        body = assert_problem(
-            client.get("/api/v1/households", headers={"Authorization": "Bearer zf_looked-up-in-the-database"}), 500
-        )
+        response = client.get("/api/v1/households", headers={"Authorization": "Bearer zf_looked-up-in-the-database"})
+    body = assert_problem(response, 503)
+    assert response.headers["retry-after"].isdigit()
     assert "sqlite" not in str(body).lower()
+
+
+def test_an_unexpected_failure_is_a_500_problem_without_internals(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("secret internals: /srv/zoufang/key")
+
+    monkeypatch.setattr("api.auth.principal.read_access_token", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        body = assert_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer x.y.z"}), 500)
+    assert "secret" not in str(body)
