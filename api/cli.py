@@ -50,7 +50,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         _load_demo_if_empty(settings, seed=args.seed)
     url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104 - only for the printed URL
     print(f"走访 Zoufang 正在运行：http://{url_host}:{args.port}/   API 文档：http://{url_host}:{args.port}/api/docs")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    # Forwarded headers are the app's business (ZOUFANG_TRUSTED_PROXIES); uvicorn's own default
+    # would believe them from 127.0.0.1, where any local process or a proxy's neighbour sits.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False, log_level="info")
     return 0
 
 

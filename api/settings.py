@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # packaged pwa/ when unset.
     pwa_dir: Path | None = None
 
+    # Addresses (or networks, "10.0.0.0/8") of the reverse proxies in front of the service:
+    # only from them are X-Forwarded-For and X-Forwarded-Proto believed, so the audit log and
+    # the login throttle see the real client, and a client cannot pick its own address. Empty:
+    # the headers are ignored and the direct peer is the client.
+    trusted_proxies: str = ""
+
     secret_key: str = ""
     # A secretary may spend days in the mountains without signal and syncs on return; the phone
     # keeps its outbox and asks for the password again only once the token has expired.
