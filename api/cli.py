@@ -29,6 +29,7 @@ from api.households.importer import import_households
 from api.households.spreadsheet import SpreadsheetError, read_table
 from api.main import create_app
 from api.migrations import upgrade
+from api.ops.addresses import serving_lines
 from api.settings import Settings, get_settings
 
 
@@ -48,8 +49,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrated_engine(settings).dispose()
     if args.demo:
         _load_demo_if_empty(settings, seed=args.seed)
-    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104 - only for the printed URL
-    print(f"走访 Zoufang 正在运行：http://{url_host}:{args.port}/   API 文档：http://{url_host}:{args.port}/api/docs")
+    print("\n".join(serving_lines(args.host, args.port)))
     # Forwarded headers are the app's business (ZOUFANG_TRUSTED_PROXIES); uvicorn's own default
     # would believe them from 127.0.0.1, where any local process or a proxy's neighbour sits.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False, log_level="info")

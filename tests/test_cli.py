@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from api import cli
 from api.auth.models import User
 from api.auth.passwords import verify_password
+from api.ops.addresses import machine_addresses, serving_lines
 from api.settings import get_settings
 
 
@@ -61,3 +62,24 @@ def test_serve_migrates_then_answers(live_server: str, tmp_path: Path) -> None:
     with urllib.request.urlopen(f"{live_server}/readyz", timeout=5) as response:
         assert response.status == 200
     assert (tmp_path / "zoufang.db").exists()
+
+
+def test_serve_on_every_address_prints_the_addresses_of_this_machine_and_the_word_on_https() -> None:
+    lines = serving_lines("0.0.0.0", 8000, others=["192.168.1.20", "10.8.0.3"])  # noqa: S104
+
+    assert lines[0].startswith("走访 Zoufang 正在运行：http://localhost:8000/")
+    assert "http://192.168.1.20:8000/" in lines[1]
+    assert "http://10.8.0.3:8000/" in lines[2]
+    assert "https://" in lines[-1]
+
+
+def test_serve_on_this_machine_only_says_so() -> None:
+    lines = serving_lines("127.0.0.1", 8000)
+
+    assert "http://localhost:8000/" in lines[0]
+    assert any("--host 0.0.0.0" in line for line in lines)
+    assert sum("http://" in line for line in lines) == 1
+
+
+def test_the_machines_addresses_leave_out_loopback() -> None:
+    assert all(not address.startswith("127.") for address in machine_addresses())

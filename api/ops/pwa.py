@@ -19,8 +19,9 @@ from starlette.middleware.gzip import GZipMiddleware
 PACKAGED_PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 SERVICE_WORKER = "sw.js"
 # Supervisors' screens show live figures and are useless offline, so phones do not store them:
-# the shell every secretary's phone downloads and keeps stays small.
-ONLINE_ONLY = "js/supervise/"
+# the shell every secretary's phone downloads and keeps stays small. Nor the page that explains
+# plain HTTP: where it is shown, no service worker can keep anything.
+ONLINE_ONLY = ("js/supervise/", "js/insecure.js")
 
 
 def shell_manifest(pwa_dir: Path) -> dict[str, object]:

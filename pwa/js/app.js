@@ -289,4 +289,7 @@ async function boot() {
   await syncWithServer();
 }
 
-boot();
+// Plain HTTP at another computer's address: the browser withholds what the app needs, so
+// it explains that instead of starting (see js/insecure.js).
+if (window.isSecureContext) boot();
+else import("./insecure.js").then((page) => page.explain(main, heading));
