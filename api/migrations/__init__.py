@@ -10,9 +10,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 HERE = Path(__file__).resolve().parent
+# The key of the PostgreSQL advisory lock held while migrating ("zfmigr" and a version).
+MIGRATION_LOCK_KEY = 0x7A66_6D69_6772_0001
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -24,5 +26,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (a no-op when it is already there)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the database to the newest schema (a no-op when it is already there).
+
+    Several instances starting together on one PostgreSQL database migrate one after another:
+    each holds an advisory lock while it migrates, and the later ones find nothing left to do.
+    """
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        lock.commit()  # the lock is the session's, not the transaction's: nothing stays open
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            lock.commit()
