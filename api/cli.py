@@ -30,7 +30,7 @@ from api.households.spreadsheet import SpreadsheetError, read_table
 from api.main import create_app
 from api.migrations import upgrade
 from api.ops.addresses import serving_lines
-from api.settings import Settings, get_settings
+from api.settings import Settings, deployment_problem, get_settings
 
 
 def _migrated_engine(settings: Settings) -> Engine:
@@ -46,13 +46,24 @@ def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if problem := deployment_problem(settings):
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
     _migrated_engine(settings).dispose()
     if args.demo:
         _load_demo_if_empty(settings, seed=args.seed)
     print("\n".join(serving_lines(args.host, args.port)))
     # Forwarded headers are the app's business (ZOUFANG_TRUSTED_PROXIES); uvicorn's own default
     # would believe them from 127.0.0.1, where any local process or a proxy's neighbour sits.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, proxy_headers=False, log_level="info")
+    # On SIGTERM the requests in progress are finished first (a phone's sync is not cut off).
+    options = {"host": args.host, "port": args.port, "proxy_headers": False, "timeout_graceful_shutdown": 30}
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return 0
+    if settings.effective_database_url.startswith("sqlite"):
+        print("注意：SQLite 一次只允许一个写入者，多个进程只会互相等待；请用 1 个进程，或改用 PostgreSQL。")
+    # Each worker builds the app from the same environment.
+    uvicorn.run("api.main:create_app", factory=True, workers=args.workers, **options)
     return 0
 
 
@@ -193,6 +204,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo county first if the database is empty")
     serve.add_argument("--seed", type=int, default=1, help="seed of the demo county (with --demo)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 33),
+        metavar="N",
+        help="processes to serve with (1 on SQLite; on PostgreSQL about one per CPU core)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")

@@ -123,6 +123,30 @@ class Settings(BaseSettings):
         return path.read_text(encoding="ascii").strip()
 
 
+# The value the deployment's .env.example ships with; never a key to sign with.
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"  # noqa: S105 - the one key refused
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def deployment_problem(settings: Settings) -> str | None:
+    """Why ``settings`` must not serve a real deployment, or None.
+
+    On PostgreSQL (several instances sharing the data) every instance must sign tokens with the
+    same key, set by the deployment, and not the example every copy of the compose file has.
+    """
+    if not settings.effective_database_url.startswith("postgresql"):
+        return None
+    key = settings.secret_key
+    if not key:
+        return "在 PostgreSQL 上运行时必须设置 ZOUFANG_SECRET_KEY，并且所有实例用同一个值。"
+    if key == EXAMPLE_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        return (
+            f"ZOUFANG_SECRET_KEY 仍是示例值，或短于 {MIN_SECRET_KEY_LENGTH} 个字符：请换成一串随机字符，"
+            "例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。"
+        )
+    return None
+
+
 @lru_cache
 def get_settings() -> Settings:
     """The process-wide settings (tests build their own ``Settings`` instead)."""

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 READY_WITHIN_S = 90
@@ -27,21 +27,24 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``python -m api.cli serve`` on ``port`` with ``env``; several lives, one log."""
+    """``python -m api.cli serve --port PORT [ARGS]`` with ``env``; several lives, one log."""
 
-    def __init__(self, *, data_dir: Path, env: Mapping[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, *, data_dir: Path, env: Mapping[str, str], port: int | None = None, args: Sequence[str] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir / "serve.log"
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("ZOUFANG_")}
         self.env = {**inherited, "ZOUFANG_DATA_DIR": str(data_dir), **env}
+        self.args = list(args)
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start the server and wait until ``/readyz`` answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)]
+        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *self.args]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + READY_WITHIN_S

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,12 @@ from api import cli
 from api.auth.models import User
 from api.auth.passwords import verify_password
 from api.ops.addresses import machine_addresses, serving_lines
-from api.settings import get_settings
+from api.settings import EXAMPLE_SECRET_KEY, get_settings
+from bench.county import fresh_database
+from bench.server import ServerProcess
+from tests.conftest import _postgres_server_url
+from tests.factories import SIGNING_KEY
+from tests.servers import QUIET, server_env
 
 
 @pytest.fixture
@@ -83,3 +90,33 @@ def test_serve_on_this_machine_only_says_so() -> None:
 
 def test_the_machines_addresses_leave_out_loopback() -> None:
     assert all(not address.startswith("127.") for address in machine_addresses())
+
+
+@pytest.mark.parametrize("key", ["", EXAMPLE_SECRET_KEY, "too-short"], ids=["unset", "example", "short"])
+def test_serve_on_postgresql_refuses_a_missing_or_example_secret_key(tmp_path: Path, key: str) -> None:
+    env = server_env(tmp_path, {"ZOUFANG_DATABASE_URL": "postgresql+psycopg://zoufang@127.0.0.1:1/zoufang"})
+    env["ZOUFANG_SECRET_KEY"] = key
+
+    result = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 2
+    assert "ZOUFANG_SECRET_KEY" in result.stderr
+
+
+def test_serve_with_several_workers_on_postgresql(tmp_path: Path) -> None:
+    server_url = _postgres_server_url()
+    if not server_url:
+        pytest.skip("set ZOUFANG_TEST_POSTGRES_URL to run the PostgreSQL tests")
+    with fresh_database("postgresql", str(tmp_path), server_url) as url:
+        env = {**QUIET, "ZOUFANG_DATABASE_URL": url, "ZOUFANG_SECRET_KEY": SIGNING_KEY}
+        server = ServerProcess(data_dir=tmp_path / "data", env=env, args=["--workers", "2"])
+        server.start()
+        try:
+            for _ in range(20):
+                with urllib.request.urlopen(f"{server.base}/readyz", timeout=5) as response:
+                    assert response.status == 200
+        finally:
+            server.stop()
+    assert server.log_text().count("Started server process") == 2
