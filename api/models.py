@@ -10,6 +10,7 @@ from api.checkins.models import Checkin
 from api.flags.models import Flag
 from api.households.models import Household
 from api.inspections.models import Inspection, InspectionAnswer, SampledHousehold
+from api.ops.models import PeriodicRun
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.photos.models import Photo, PhotoHashBand
 from api.regions.models import Region
@@ -26,6 +27,7 @@ __all__ = [
     "Inspection",
     "InspectionAnswer",
     "LoginFailure",
+    "PeriodicRun",
     "Photo",
     "PhotoHashBand",
     "PresenceDay",

@@ -1,8 +1,9 @@
 """Running the rules over time inside ``zoufang serve``, every ``flag_rules_interval_s`` seconds.
 
-The evaluation repeats in the background (``api.ops.periodic``). Several instances may each
-run it: the evaluation itself makes sure only one of them works at a time and that the others
-find nothing left to raise (see ``api.flags.rules``).
+The evaluation repeats in the background (``api.ops.periodic``). Of several instances, one
+claims each interval's turn and the others skip it; should two ever evaluate at once, the
+evaluation itself makes sure only one of them works and the other finds nothing left to raise
+(see ``api.flags.rules``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Engine
 
 from api.flags.rules import KIND_NAMES, Summary, run_time_rules
-from api.ops.periodic import in_background, repeat
+from api.ops.periodic import claim_turn, in_background, repeat
 from api.settings import Settings
 
 # The first run waits a little, so that start-up (and a rolling restart) is not slowed by it.
@@ -46,6 +47,8 @@ async def evaluate_periodically(
     """Evaluate the rules after ``first_delay_s``, then every ``interval_s``, until cancelled."""
 
     def evaluate() -> str:
+        if not claim_turn(engine, "flag_rules", interval_s=interval_s):
+            return "定时检查：本轮已由另一个服务实例完成。"
         summary = run(engine=engine, settings=settings)
         return f"定时检查（{summary.today.isoformat()}）：{describe(summary)}"
 

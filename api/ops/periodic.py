@@ -3,6 +3,8 @@ photo sweep.
 
 Each round runs on a worker thread of its own, so requests are never kept waiting for it; a
 failed round is logged and the next one comes at its time; on shutdown the loop simply stops.
+Work that should happen once per interval however many instances run (the rules) claims its
+turn first (``claim_turn``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col
+
+from api.db import flush_unique, utcnow, writer_engine
+from api.ops.models import PeriodicRun
+
+# A turn may be claimed a little early: instances whose timers drift apart still share one
+# interval instead of both skipping it.
+_EARLY = 0.9
 
 
 async def repeat(
@@ -32,6 +45,27 @@ async def repeat(
             log.exception(failure, interval_s)
         else:
             log.info(line)
+
+
+def claim_turn(engine: Engine, name: str, *, interval_s: float, now: datetime | None = None) -> bool:
+    """Whether this instance runs ``name`` now: True for the first claim in each interval.
+
+    The claim is one conditional update of a shared row (inserted on the very first turn), so
+    of several instances asking at once exactly one is told yes.
+    """
+    now = now or utcnow()
+    with Session(writer_engine(engine)) as session:
+        if flush_unique(session, lambda: session.add(PeriodicRun(name=name, last_started_at=now))):
+            session.commit()
+            return True
+        due = now - timedelta(seconds=interval_s * _EARLY)
+        claimed = session.execute(
+            update(PeriodicRun)
+            .where(col(PeriodicRun.name) == name, col(PeriodicRun.last_started_at) <= due)
+            .values(last_started_at=now)
+        )
+        session.commit()
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 @asynccontextmanager

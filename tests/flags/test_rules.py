@@ -410,7 +410,9 @@ def test_serve_evaluates_the_rules_in_the_background(session: Session, engine: E
     assert sorted(f.kind for f in rule_flags(session)) == sorted(TIME_RULE_KINDS)
 
 
-def test_a_failed_background_run_is_logged_and_the_next_one_still_comes(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failed_background_run_is_logged_and_the_next_one_still_comes(
+    caplog: pytest.LogCaptureFixture, engine: Engine
+) -> None:
     calls: list[int] = []
 
     def flaky(**_: Any) -> Summary:
@@ -422,7 +424,7 @@ def test_a_failed_background_run_is_logged_and_the_next_one_still_comes(caplog: 
     async def scenario() -> None:
         loop = asyncio.create_task(
             scheduler.evaluate_periodically(
-                engine=None,  # type: ignore[arg-type]
+                engine=engine,
                 settings=Settings(),
                 interval_s=0.01,
                 first_delay_s=0,
