@@ -29,6 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +38,7 @@ import httpx
 from sqlalchemy import Engine
 
 from api.db import make_engine
+from api.photos.storage import PhotoStore, open_photo_store
 from api.settings import Settings
 from bench import recount
 from bench.county import SIGNING_KEY, Secretary, build_county, fresh_database, token_for
@@ -62,6 +64,10 @@ class Plan:
     deadline_s: float = 900
     seed: int = 20261204
     postgres: str | None = None
+    # Several instances share the database and the photos, which must then be in S3
+    # (``media_url`` s3://…, with the usual AWS_* variables in the environment).
+    instances: int = 1
+    media_url: str | None = None
 
 
 @dataclass
@@ -105,30 +111,31 @@ def _phones(plan: Plan, secretaries: list[Secretary]) -> list[Phone]:
     return phones
 
 
-async def _send_all(plan: Plan, phones: list[Phone], server: ServerProcess, report: Report) -> None:
-    link = FaultyLink(server.port, cut_response=plan.cut_response, cut_upload=plan.cut_upload, seed=plan.seed)
+async def _send_all(plan: Plan, phones: list[Phone], servers: list[ServerProcess], report: Report) -> None:
+    ports = [server.port for server in servers]
+    link = FaultyLink(ports, cut_response=plan.cut_response, cut_upload=plan.cut_upload, seed=plan.seed)
     await link.start()
     rng = random.Random(plan.seed)
     deadline = time.monotonic() + plan.deadline_s
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
     timeout = httpx.Timeout(120.0, connect=10.0)
+    base = f"http://127.0.0.1:{link.port}"
 
     async def one(phone: Phone) -> None:
         await asyncio.sleep(rng.uniform(0, 2))  # the county meeting ends; everyone has signal again
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{link.port}", limits=limits, timeout=timeout
-        ) as client:
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
             await phone.run(client, deadline=deadline)
 
     async def kill_twice() -> None:
-        for _ in range(plan.kills):
+        for n in range(plan.kills):
             await asyncio.sleep(rng.uniform(0.5, 1.5))  # while the phones are busy, whatever the size of the run
             if all(phone.done for phone in phones):
                 return
-            await asyncio.to_thread(server.kill)
+            victim = servers[n % len(servers)]
+            await asyncio.to_thread(victim.kill)
             report.kills_done += 1
             await asyncio.sleep(1)
-            await asyncio.to_thread(server.start)
+            await asyncio.to_thread(victim.start)
 
     try:
         await asyncio.gather(*(one(phone) for phone in phones), kill_twice())
@@ -141,32 +148,40 @@ def run(plan: Plan, folder: Path) -> Report:
     """One field day in ``folder``; the report says what happened and what, if anything, is wrong."""
     report = Report(plan)
     with fresh_database(plan.database, str(folder), plan.postgres) as url:
+        env = {"ZOUFANG_DATABASE_URL": url, "ZOUFANG_SECRET_KEY": SIGNING_KEY, "ZOUFANG_FLAG_RULES_INTERVAL_S": "20"}
+        if plan.media_url:
+            env["ZOUFANG_MEDIA_URL"] = plan.media_url
+        servers = [ServerProcess(data_dir=folder / f"data{n}", env=env) for n in range(plan.instances)]
+        # All instances start at once on the empty database: they migrate one after another.
+        with ThreadPoolExecutor(max_workers=plan.instances) as starting:
+            list(starting.map(ServerProcess.start, servers))
         secretaries = build_county(url, secretaries=plan.phones, households_per_village=50)
         phones = _phones(plan, secretaries)
-        data = folder / "data"
-        env = {"ZOUFANG_DATABASE_URL": url, "ZOUFANG_SECRET_KEY": SIGNING_KEY, "ZOUFANG_FLAG_RULES_INTERVAL_S": "20"}
-        server = ServerProcess(data_dir=data, env=env)
-        server.start()
         started = time.monotonic()
         try:
-            asyncio.run(_send_all(plan, phones, server, report))
+            asyncio.run(_send_all(plan, phones, servers, report))
+            if plan.instances > 1:
+                report.problems += recount.same_from_every_instance([s.base for s in servers], phones)
         finally:
             report.wall_s = time.monotonic() - started
-            server.stop()
-        engine = make_engine(Settings(database_url=url, data_dir=data))
-        media = data / "media"
+            for server in servers:
+                server.stop()
+        settings = Settings(database_url=url, data_dir=folder / "data0", media_url=plan.media_url or "")
+        engine = make_engine(settings)
+        store = open_photo_store(settings)
         try:
-            _sweep_at_start_up(data, env, engine, media)
+            _sweep_at_start_up(settings.data_dir, env, engine, store)
             report.problems += recount.records_exactly_once(engine, phones)
-            report.problems += recount.photos_whole(engine, phones, media)
+            report.problems += recount.photos_whole(engine, phones, store.get)
             report.problems += recount.counters_and_rollups(engine, TZ)
-            report.problems += recount.no_orphan_files(engine, media)
+            report.problems += recount.no_orphan_files(engine, store)
         finally:
             engine.dispose()
 
         report.all_sent = all(phone.done for phone in phones)
         report.answers = statuses(phones)
-        report.server_statuses = Counter(m["status"] for m in _ACCESS_LOG.finditer(server.log_text()))
+        logs = "".join(server.log_text() for server in servers)
+        report.server_statuses = Counter(m["status"] for m in _ACCESS_LOG.finditer(logs))
         for kind in ("photo", "sync"):
             seconds = [e.seconds for p in phones for e in p.log if e.what == kind]
             report.p50[kind], report.p95[kind] = percentile(seconds, 0.5), percentile(seconds, 0.95)
@@ -174,13 +189,13 @@ def run(plan: Plan, folder: Path) -> Report:
     return report
 
 
-def _sweep_at_start_up(data: Path, env: dict[str, str], engine: Engine, media: Path) -> None:
+def _sweep_at_start_up(data: Path, env: dict[str, str], engine: Engine, store: PhotoStore) -> None:
     """Start the server once more with no grace period, and give its start-up sweep time to finish."""
     sweeper = ServerProcess(data_dir=data, env={**env, "ZOUFANG_PHOTO_ORPHAN_GRACE_S": "0"})
     sweeper.start()
     try:
         deadline = time.monotonic() + 30
-        while recount.no_orphan_files(engine, media) and time.monotonic() < deadline:
+        while recount.no_orphan_files(engine, store) and time.monotonic() < deadline:
             time.sleep(0.5)
     finally:
         sweeper.stop()

@@ -1,4 +1,4 @@
-"""A bad mobile link between the phones and the server: a TCP proxy on 127.0.0.1 that drops things.
+"""A bad mobile link between the phones and the servers: a TCP proxy on 127.0.0.1 that drops things.
 
 Each connection a phone opens is, by chance, one of:
 
@@ -7,7 +7,9 @@ Each connection a phone opens is, by chance, one of:
 - ``cut_upload``: the upload is cut somewhere in its first ~400 KB, and both sides hang up;
 - clean.
 
-While the server is down (killed, restarting), connections are refused as a phone would see.
+Given several servers, it takes turns among them as a load balancer does, and passes over one
+that refuses; while none answers (killed, restarting), connections are refused as a phone
+would see.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 CHUNK = 64 * 1024
 
 
 class FaultyLink:
-    def __init__(self, upstream_port: int, *, cut_response: float, cut_upload: float, seed: int) -> None:
-        self.upstream_port = upstream_port
+    def __init__(self, upstreams: Sequence[int], *, cut_response: float, cut_upload: float, seed: int) -> None:
+        self.upstreams = list(upstreams)
+        self._turn = 0
         self.cut_response = cut_response
         self.cut_upload = cut_upload
         self.rng = random.Random(seed)
@@ -58,6 +61,17 @@ class FaultyLink:
             for side in sides:
                 side.close()
 
+    async def _open_upstream(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """A connection to the next server in turn, passing over those that refuse."""
+        for _ in self.upstreams:
+            port = self.upstreams[self._turn % len(self.upstreams)]
+            self._turn += 1
+            try:
+                return await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                continue
+        return None
+
     async def _relay(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, sides: list[asyncio.StreamWriter]
     ) -> None:
@@ -68,11 +82,11 @@ class FaultyLink:
             mode = "cut_response"
         elif roll < self.cut_response + self.cut_upload:
             mode = "cut_upload"
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        except OSError:
+        upstream = await self._open_upstream()
+        if upstream is None:
             self.events["refused (server down)"] += 1
             return
+        up_reader, up_writer = upstream
         sides.append(up_writer)
         upload_limit = self.rng.randrange(2_000, 400_000) if mode == "cut_upload" else None
 

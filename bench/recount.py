@@ -13,11 +13,11 @@ import datetime as dt
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from PIL import Image
 from sqlalchemy import Engine, select
 
@@ -27,6 +27,7 @@ from api.households.models import Household
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.rollups import presence_of
 from api.photos.models import Photo
+from api.photos.storage import PhotoStore
 from api.visits.models import Visit, VisitPhoto
 from bench.phones import Phone
 
@@ -62,7 +63,8 @@ def records_exactly_once(engine: Engine, phones: Sequence[Phone]) -> list[str]:
     return problems
 
 
-def photos_whole(engine: Engine, phones: Sequence[Phone], media: Path) -> list[str]:
+def photos_whole(engine: Engine, phones: Sequence[Phone], read: Callable[[str], bytes]) -> list[str]:
+    """Every photo sent has its row, with the digest of its bytes, and files that decode."""
     problems = []
     sent = {photo_id: data for p in phones for photo_id, data in p.photos.items()}
     rows = {row.id: row for row in _rows(engine, Photo.id, Photo.sha256, Photo.display_key, Photo.thumb_key)}
@@ -73,9 +75,9 @@ def photos_whole(engine: Engine, phones: Sequence[Phone], media: Path) -> list[s
             problems.append(f"photo {photo_id} is stored with another digest than its bytes")
         for key in (row.display_key, row.thumb_key):
             try:
-                with Image.open(io.BytesIO((media / key).read_bytes())) as picture:
+                with Image.open(io.BytesIO(read(key))) as picture:
                     picture.verify()
-            except (OSError, SyntaxError) as exc:
+            except (OSError, SyntaxError, KeyError) as exc:
                 problems.append(f"photo file {key} is not readable: {exc}")
     return problems
 
@@ -125,12 +127,27 @@ def counters_and_rollups(engine: Engine, tz: ZoneInfo) -> list[str]:
     return problems
 
 
-def no_orphan_files(engine: Engine, media: Path) -> list[str]:
-    """Every file in the photo folder is named by a row (run after a sweep)."""
+def no_orphan_files(engine: Engine, store: PhotoStore) -> list[str]:
+    """Every photo file in the store is named by a row (run after a sweep)."""
     named = set()
     for display, thumb in _rows(engine, Photo.display_key, Photo.thumb_key):
         named |= {display, thumb}
-    present = {path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()}
-    present.discard(".readyz")
+    present = set(store.stale_keys("photos/", written_before=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))
     orphans = present - named
     return [f"{len(orphans)} photo files without a row, e.g. {sorted(orphans)[0]}"] if orphans else []
+
+
+def same_from_every_instance(bases: Sequence[str], phones: Sequence[Phone], *, sample: int = 5) -> list[str]:
+    """Each of the first ``sample`` phones reads the same visits and photo bytes from every instance."""
+    problems = []
+    for phone in phones[:sample]:
+        headers = {"Authorization": f"Bearer {phone.token}"}
+        seen = []
+        for base in bases:
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                visits = client.get("/api/v1/visits", params={"limit": 500}).json()["items"]
+                photos = {photo_id: client.get(f"/api/v1/photos/{photo_id}").content for photo_id in phone.photos}
+            seen.append(({v["id"] for v in visits}, photos))
+        if any(other != seen[0] for other in seen[1:]):
+            problems.append(f"{phone.secretary.username} reads different records or photos from different instances")
+    return problems

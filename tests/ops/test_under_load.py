@@ -53,3 +53,27 @@ def test_a_field_day_of_30_phones_over_a_bad_link_with_a_kill_loses_and_doubles_
 
     assert report.ok, describe(report)
     assert report.link["answer dropped"] + report.link["upload cut"] > 0, "the link should have done some damage"
+
+
+def test_two_instances_on_one_database_and_one_s3_bucket_lose_and_double_nothing(tmp_path: Path, bucket: str) -> None:
+    """A deployment's shape: two instances behind a balancer, PostgreSQL for data, S3 for photos.
+
+    Both start at once on an empty database; phones' requests go to either, in turn (a photo
+    uploaded through one, its visit synced through the other); one is killed mid-run and comes
+    back. Every record and photo arrives once, and both instances answer the same.
+    """
+    plan = Plan(
+        "postgresql",
+        phones=12,
+        photos=2,
+        visits=8,
+        checkins=2,
+        kills=1,
+        instances=2,
+        media_url=f"s3://{bucket}/photos/county",
+        postgres=_server_for("postgresql"),
+    )
+
+    report = in_a_thread(lambda: run(plan, tmp_path))
+
+    assert report.ok, describe(report)

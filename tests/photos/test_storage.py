@@ -20,7 +20,7 @@ from api.main import create_app
 from api.photos.s3 import S3Store
 from api.photos.storage import BadPhotoKey, LocalStore, PhotoMissing, PhotoStore, UnsupportedMediaUrl, open_photo_store
 from api.settings import Settings
-from tests.photos.conftest import s3_environment
+from tests.conftest import s3_environment
 
 PHOTO = bytes(range(256)) * 40 + b"\x00\r\n\xff\xd8\xff"
 BAD_KEYS = ["", "/etc/passwd", "../outside.jpg", "ab/../../outside.jpg", "ab//x.jpg", "./x.jpg", "ab\\x.jpg"]
