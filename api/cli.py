@@ -29,6 +29,7 @@ from api.households.importer import import_households
 from api.households.spreadsheet import SpreadsheetError, read_table
 from api.main import create_app
 from api.migrations import upgrade
+from api.ops.access_log import LOG_CONFIG
 from api.ops.addresses import serving_lines
 from api.settings import Settings, deployment_problem, get_settings
 
@@ -56,7 +57,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Forwarded headers are the app's business (ZOUFANG_TRUSTED_PROXIES); uvicorn's own default
     # would believe them from 127.0.0.1, where any local process or a proxy's neighbour sits.
     # On SIGTERM the requests in progress are finished first (a phone's sync is not cut off).
-    options = {"host": args.host, "port": args.port, "proxy_headers": False, "timeout_graceful_shutdown": 30}
+    options = {
+        "host": args.host,
+        "port": args.port,
+        "proxy_headers": False,
+        "timeout_graceful_shutdown": 30,
+        "access_log": False,  # the app writes its own, as JSON with request ids (api.ops.access_log)
+        "log_config": LOG_CONFIG,
+    }
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return 0

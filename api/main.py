@@ -21,6 +21,7 @@ from api.flags.scheduler import flag_rules_running
 from api.households.router import imports_router
 from api.households.router import router as households_router
 from api.inspections.router import router as inspections_router
+from api.ops.access_log import AccessLog
 from api.ops.admission import Admission
 from api.ops.docs import mount_docs
 from api.ops.headers import SecurityHeaders
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.admission = Admission(slots=settings.max_active_requests, wait_s=settings.queue_timeout_s)
-    app.state.metrics = Metrics(app.state.admission)
+    app.state.metrics = Metrics(app.state.admission, engine)
     app.state.photos = photos
 
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
     if settings.trusted_proxies.strip():
         # Outermost, so that everything inside sees the client and scheme the proxy reports.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

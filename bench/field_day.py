@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
-import re
 import tempfile
 import time
 import uuid
@@ -48,7 +48,6 @@ from bench.readme import write_figures
 from bench.server import ServerProcess
 
 TZ = ZoneInfo("Asia/Shanghai")
-_ACCESS_LOG = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" (?P<status>\d{3})')
 
 
 @dataclass(frozen=True)
@@ -180,13 +179,18 @@ def run(plan: Plan, folder: Path) -> Report:
 
         report.all_sent = all(phone.done for phone in phones)
         report.answers = statuses(phones)
-        logs = "".join(server.log_text() for server in servers)
-        report.server_statuses = Counter(m["status"] for m in _ACCESS_LOG.finditer(logs))
+        report.server_statuses = Counter(str(line["status"]) for server in servers for line in _access_lines(server))
         for kind in ("photo", "sync"):
             seconds = [e.seconds for p in phones for e in p.log if e.what == kind]
             report.p50[kind], report.p95[kind] = percentile(seconds, 0.5), percentile(seconds, 0.95)
         report.problems[:0] = [f"refused: {reason}" for phone in phones for reason in phone.refused][:10]
     return report
+
+
+def _access_lines(server: ServerProcess) -> list[dict[str, object]]:
+    """The server's access log: one JSON object a line, among its other output."""
+    lines = [line for line in server.log_text().splitlines() if line.startswith('{"time"')]
+    return [json.loads(line) for line in lines]
 
 
 def _sweep_at_start_up(data: Path, env: dict[str, str], engine: Engine, store: PhotoStore) -> None:

@@ -1,23 +1,46 @@
-"""Request counts and latencies in Prometheus form, labelled by route template, not raw path,
-and how many requests wait in line for the database (``api.ops.admission``)."""
+"""What ``/metrics`` tells a monitoring system, in Prometheus form.
+
+Per process: requests by route template (not raw path) and status, their durations, how many
+wait in line for the database (``api.ops.admission``), records received through ``/sync`` by
+kind and outcome, photos and their bytes. From the database, so the same whichever instance is
+asked: the flags by kind and status.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Metric
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.flags.models import Flag
 from api.ops.admission import Admission
 
 
 class Metrics:
     """The collectors of one app (a registry each, so several apps can live in one process)."""
 
-    def __init__(self, admission: Admission) -> None:
+    def __init__(self, admission: Admission, engine: Engine) -> None:
         self.registry = CollectorRegistry()
         waiting = Gauge("zoufang_requests_waiting", "Requests waiting in line for the database", registry=self.registry)
         waiting.set_function(lambda: admission.waiting)
+        self.sync_items = Counter(
+            "zoufang_sync_items",
+            "Records received through /sync, by kind and outcome",
+            ["kind", "status"],
+            registry=self.registry,
+        )
+        self.photos = Counter(
+            "zoufang_photos_received", "Photos uploaded, new or sent again", ["result"], registry=self.registry
+        )
+        self.photo_bytes = Counter("zoufang_photo_bytes_received", "Bytes of new photos", registry=self.registry)
+        self.registry.register(FlagCounts(engine))
         self.requests = Counter(
             "zoufang_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
         )
@@ -27,6 +50,27 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+
+
+class FlagCounts(Collector):
+    """``zoufang_flags{kind, status}``: the flags raised so far, counted in the database at each scrape."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily("zoufang_flags", "Flags raised, by kind and status", labels=["kind", "status"])
+        try:
+            with self.engine.connect() as conn:
+                counts = select(col(Flag.kind), col(Flag.status), func.count()).group_by(
+                    col(Flag.kind), col(Flag.status)
+                )
+                rows = conn.execute(counts)
+                for kind, status, count in rows:
+                    family.add_metric([kind, status], count)
+        except SQLAlchemyError:
+            return  # the database is out of reach: /readyz says so; the scrape still answers
+        yield family
 
 
 class MetricsMiddleware:

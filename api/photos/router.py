@@ -101,7 +101,11 @@ def upload_photo(
         raise PayloadTooLarge(str(exc)) from exc
     except ImageRejected as exc:
         raise InvalidInput(str(exc), loc=("body", "file")) from exc
-    if not created:
+    metrics = request.app.state.metrics
+    metrics.photos.labels("new" if created else "sent again").inc()
+    if created:
+        metrics.photo_bytes.inc(len(data))
+    else:
         response.status_code = 200
     return _public(photo)
 

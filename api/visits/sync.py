@@ -90,7 +90,10 @@ def sync(data: SyncIn, request: Request, session: SessionDep, principal: Current
     checkins, bad_checkins = _parse(data.checkins, TypeAdapter(CheckinIn))
     visit_outcomes = record_visits(session=session, by=principal, items=visits, settings=settings, now=now)
     checkin_outcomes = record_checkins(session=session, by=principal, items=checkins, settings=settings, now=now)
-    return SyncOut(
-        results=_merge("visit", len(data.visits), bad_visits, visit_outcomes)
-        + _merge("checkin", len(data.checkins), bad_checkins, checkin_outcomes)
+    results = _merge("visit", len(data.visits), bad_visits, visit_outcomes) + _merge(
+        "checkin", len(data.checkins), bad_checkins, checkin_outcomes
     )
+    counted = request.app.state.metrics.sync_items
+    for result in results:
+        counted.labels(result.kind, result.status).inc()
+    return SyncOut(results=results)
