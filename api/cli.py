@@ -31,6 +31,7 @@ from api.main import create_app
 from api.migrations import upgrade
 from api.ops.access_log import LOG_CONFIG
 from api.ops.addresses import serving_lines
+from api.ops.backup import BackupRefused, Manifest, backup, restore
 from api.settings import Settings, deployment_problem, get_settings
 
 
@@ -72,6 +73,34 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print("注意：SQLite 一次只允许一个写入者，多个进程只会互相等待；请用 1 个进程，或改用 PostgreSQL。")
     # Each worker builds the app from the same environment.
     uvicorn.run("api.main:create_app", factory=True, workers=args.workers, **options)
+    return 0
+
+
+def _manifest_line(manifest: Manifest) -> str:
+    rows = manifest.rows
+    return (
+        f"走访 {rows['visit']} 条、签到 {rows['checkin']} 次、农户 {rows['household']} 户、账号 {rows['app_user']} 个、"
+        f"照片 {rows['photo']} 张（文件 {len(manifest.photo_files)} 个），数据库结构 {manifest.schema}。"
+    )
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        manifest = backup(settings, Path(args.dest))
+    except BackupRefused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"已备份到 {args.dest}（{manifest.made_at}）：{_manifest_line(manifest)}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        manifest = restore(settings, Path(args.src))
+    except BackupRefused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"已从 {args.src}（{manifest.made_at} 的备份）恢复到 {settings.data_dir}：{_manifest_line(manifest)}")
     return 0
 
 
@@ -221,6 +250,14 @@ def _parser() -> argparse.ArgumentParser:
         help="processes to serve with (1 on SQLite; on PostgreSQL about one per CPU core)",
     )
     serve.set_defaults(run=cmd_serve)
+
+    saving = sub.add_parser("backup", help="back up the SQLite database and photo folder, also while serving")
+    saving.add_argument("dest", help="a new, empty folder")
+    saving.set_defaults(run=cmd_backup)
+
+    restoring = sub.add_parser("restore", help="restore a backup into an empty data folder")
+    restoring.add_argument("src", help="a folder made by zoufang backup")
+    restoring.set_defaults(run=cmd_restore)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(run=cmd_migrate)

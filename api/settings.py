@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Where a signing key made on first start is kept, in the data folder.
+KEY_FILE = "secret_key"
+
 
 class Settings(BaseSettings):
     """All tunables of one Zoufang instance."""
@@ -114,7 +117,7 @@ class Settings(BaseSettings):
         """
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key"
+        path = self.data_dir / KEY_FILE
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
