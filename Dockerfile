@@ -1,8 +1,8 @@
 # The Zoufang service: API and PWA in one image. Dependencies come from uv.lock, exactly.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
-RUN pip install --no-cache-dir uv
+RUN pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./

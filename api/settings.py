@@ -7,6 +7,7 @@ folder under ``./data/``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # Where a signing key made on first start is kept, in the data folder.
 KEY_FILE = "secret_key"
@@ -126,8 +128,10 @@ class Settings(BaseSettings):
         return path.read_text(encoding="ascii").strip()
 
 
-# The value the deployment's .env.example ships with; never a key to sign with.
+# The value the deployment's .env.example ships with; never a key to sign with. Every secret in
+# .env.example begins with the same mark, and none of them is accepted as it stands.
 EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"  # noqa: S105 - the one key refused
+EXAMPLE_MARK = "change-me"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -135,18 +139,33 @@ def deployment_problem(settings: Settings) -> str | None:
     """Why ``settings`` must not serve a real deployment, or None.
 
     On PostgreSQL (several instances sharing the data) every instance must sign tokens with the
-    same key, set by the deployment, and not the example every copy of the compose file has.
+    same key, set by the deployment, and no secret may be the example every copy of the
+    compose file has.
     """
-    if not settings.effective_database_url.startswith("postgresql"):
+    url = settings.effective_database_url
+    if not url.startswith("postgresql"):
         return None
     key = settings.secret_key
     if not key:
         return "在 PostgreSQL 上运行时必须设置 ZOUFANG_SECRET_KEY，并且所有实例用同一个值。"
-    if key == EXAMPLE_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+    if EXAMPLE_MARK in key or len(key) < MIN_SECRET_KEY_LENGTH:
         return (
             f"ZOUFANG_SECRET_KEY 仍是示例值，或短于 {MIN_SECRET_KEY_LENGTH} 个字符：请换成一串随机字符，"
             "例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。"
         )
+    example_passwords = [
+        name
+        for name, value in (
+            ("数据库密码（POSTGRES_PASSWORD）", make_url(url).password or ""),
+            (
+                "照片存储密码（MINIO_ROOT_PASSWORD / AWS_SECRET_ACCESS_KEY）",
+                os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            ),
+        )
+        if EXAMPLE_MARK in str(value)
+    ]
+    if example_passwords:
+        return f"{'、'.join(example_passwords)}仍是 .env.example 中的示例值：请改成只有县里知道的密码。"
     return None
 
 

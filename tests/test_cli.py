@@ -92,17 +92,34 @@ def test_the_machines_addresses_leave_out_loopback() -> None:
     assert all(not address.startswith("127.") for address in machine_addresses())
 
 
-@pytest.mark.parametrize("key", ["", EXAMPLE_SECRET_KEY, "too-short"], ids=["unset", "example", "short"])
-def test_serve_on_postgresql_refuses_a_missing_or_example_secret_key(tmp_path: Path, key: str) -> None:
-    env = server_env(tmp_path, {"ZOUFANG_DATABASE_URL": "postgresql+psycopg://zoufang@127.0.0.1:1/zoufang"})
+GOOD_KEY = "k3yF0rTh1sC0unty-" + "q" * 30
+PG_URL = "postgresql+psycopg://zoufang:{password}@127.0.0.1:1/zoufang"
+
+
+@pytest.mark.parametrize(
+    ("key", "password", "aws_secret", "named"),
+    [
+        ("", "s3cret", "", "ZOUFANG_SECRET_KEY"),
+        (EXAMPLE_SECRET_KEY, "s3cret", "", "ZOUFANG_SECRET_KEY"),
+        ("too-short", "s3cret", "", "ZOUFANG_SECRET_KEY"),
+        (GOOD_KEY, "change-me-postgres-password", "", "POSTGRES_PASSWORD"),
+        (GOOD_KEY, "s3cret", "change-me-minio-password", "MINIO_ROOT_PASSWORD"),
+    ],
+    ids=["unset", "example-key", "short-key", "example-database-password", "example-photo-store-password"],
+)
+def test_serve_on_postgresql_refuses_the_examples_secrets(
+    tmp_path: Path, key: str, password: str, aws_secret: str, named: str
+) -> None:
+    env = server_env(tmp_path, {"ZOUFANG_DATABASE_URL": PG_URL.format(password=password)})
     env["ZOUFANG_SECRET_KEY"] = key
+    env["AWS_SECRET_ACCESS_KEY"] = aws_secret
 
     result = subprocess.run(
         [sys.executable, "-m", "api.cli", "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
 
     assert result.returncode == 2
-    assert "ZOUFANG_SECRET_KEY" in result.stderr
+    assert named in result.stderr
 
 
 def test_serve_with_several_workers_on_postgresql(tmp_path: Path) -> None:
