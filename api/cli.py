@@ -84,24 +84,25 @@ def _manifest_line(manifest: Manifest) -> str:
     )
 
 
-def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+def _backup_step(step: Callable[[], Manifest], done: Callable[[Manifest], str]) -> int:
     try:
-        manifest = backup(settings, Path(args.dest))
+        manifest = step()
     except BackupRefused as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    print(f"已备份到 {args.dest}（{manifest.made_at}）：{_manifest_line(manifest)}")
+    print(f"{done(manifest)}：{_manifest_line(manifest)}")
     return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    return _backup_step(lambda: backup(settings, Path(args.dest)), lambda m: f"已备份到 {args.dest}（{m.made_at}）")
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        manifest = restore(settings, Path(args.src))
-    except BackupRefused as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    print(f"已从 {args.src}（{manifest.made_at} 的备份）恢复到 {settings.data_dir}：{_manifest_line(manifest)}")
-    return 0
+    return _backup_step(
+        lambda: restore(settings, Path(args.src)),
+        lambda m: f"已从 {args.src}（{m.made_at} 的备份）恢复到 {settings.data_dir}",
+    )
 
 
 def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,6 @@ PostgreSQL run is mandatory: a missing server fails the run instead of skipping 
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from api.migrations import upgrade
 from api.settings import Settings
 from tests.factories import SIGNING_KEY
 from tests.servers import running_server
+from tests.tools import required_tool
 
 POSTGRES_URL_ENV = "ZOUFANG_TEST_POSTGRES_URL"
 
@@ -118,12 +118,7 @@ def live_server(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's Chromium; in CI its absence fails the run instead of skipping browser tests."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: CI must install Debian's chromium for the browser tests")
-        pytest.skip("chromium is not installed")
-    return path
+    return required_tool("chromium", "chromium")
 
 
 # S3: moto's standalone server on 127.0.0.1 (over HTTP), configured through the environment

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,9 +26,8 @@ def server_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[s
     return {**env, "ZOUFANG_DATA_DIR": str(data_dir), **QUIET, **(extra or {})}
 
 
-def run_cli(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
-    """Run ``python -m api.cli ARGS`` over ``data_dir``; return its output, failing on an error."""
-    result = subprocess.run(
+def _cli(data_dir: Path, args: Sequence[str], env: Mapping[str, str] | None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         env=server_env(data_dir, env),
         capture_output=True,
@@ -36,8 +35,20 @@ def run_cli(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) ->
         timeout=120,
         check=False,
     )
+
+
+def run_cli(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run ``python -m api.cli ARGS`` over ``data_dir``; return its output, failing on an error."""
+    result = _cli(data_dir, args, env)
     assert result.returncode == 0, f"zoufang {args[0]} failed: {result.stdout}{result.stderr}"
     return result.stdout
+
+
+def run_cli_refused(data_dir: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run ``python -m api.cli ARGS`` expecting its refusal (exit status 2); return what it said."""
+    result = _cli(data_dir, args, env)
+    assert result.returncode == 2, f"zoufang {args[0]} did not refuse: {result.stdout}{result.stderr}"
+    return result.stderr
 
 
 @contextmanager

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ from bench.county import fresh_database
 from bench.server import ServerProcess
 from tests.conftest import _postgres_server_url
 from tests.factories import SIGNING_KEY
-from tests.servers import QUIET, server_env
+from tests.servers import QUIET, run_cli_refused
 
 
 @pytest.fixture
@@ -110,16 +108,13 @@ PG_URL = "postgresql+psycopg://zoufang:{password}@127.0.0.1:1/zoufang"
 def test_serve_on_postgresql_refuses_the_examples_secrets(
     tmp_path: Path, key: str, password: str, aws_secret: str, named: str
 ) -> None:
-    env = server_env(tmp_path, {"ZOUFANG_DATABASE_URL": PG_URL.format(password=password)})
-    env["ZOUFANG_SECRET_KEY"] = key
-    env["AWS_SECRET_ACCESS_KEY"] = aws_secret
+    env = {
+        "ZOUFANG_DATABASE_URL": PG_URL.format(password=password),
+        "ZOUFANG_SECRET_KEY": key,
+        "AWS_SECRET_ACCESS_KEY": aws_secret,
+    }
 
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-
-    assert result.returncode == 2
-    assert named in result.stderr
+    assert named in run_cli_refused(tmp_path, "serve", env=env)
 
 
 def test_serve_with_several_workers_on_postgresql(tmp_path: Path) -> None:

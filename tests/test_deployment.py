@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 import yaml
 
 from api.settings import EXAMPLE_MARK, Settings
+from tests.tools import required_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -104,15 +104,6 @@ def test_no_secret_works_until_the_county_sets_its_own() -> None:
         assert EXAMPLE_ENV[secret].startswith(EXAMPLE_MARK), secret  # so the service refuses it
 
 
-def _caddy() -> str:
-    caddy = shutil.which("caddy")
-    if caddy is None:
-        if os.environ.get("CI"):
-            pytest.fail("caddy is not installed: CI must install Debian's caddy")
-        pytest.skip("caddy is not installed")
-    return caddy
-
-
 @pytest.mark.parametrize("tls", ["internal", "/certs/zoufang.crt /certs/zoufang.key", "it@county.example.gov.cn"])
 def test_caddy_accepts_the_caddyfile_in_each_tls_mode(tls: str, tmp_path: Path) -> None:
     env = {
@@ -124,7 +115,14 @@ def test_caddy_accepts_the_caddyfile_in_each_tls_mode(tls: str, tmp_path: Path) 
         "XDG_CONFIG_HOME": str(tmp_path),
     }
     result = subprocess.run(
-        [_caddy(), "adapt", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+        [
+            required_tool("caddy", "caddy"),
+            "adapt",
+            "--config",
+            str(ROOT / "deploy" / "Caddyfile"),
+            "--adapter",
+            "caddyfile",
+        ],
         env=env,
         capture_output=True,
         text=True,

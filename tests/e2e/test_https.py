@@ -10,7 +10,6 @@ name ``zoufang.county.lan`` is mapped to this machine, as the county's DNS would
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -26,19 +25,11 @@ from tests.browser import CHROMIUM_ARGS
 from tests.e2e.field import FIELD_LAT, FIELD_LON
 from tests.e2e.phone_app import READY, PhoneApp
 from tests.servers import QUIET
+from tests.tools import required_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = "zoufang.county.lan"
 SIGNING_KEY = "https-test-signing-key-" + "z" * 32
-
-
-def _tool(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is not installed: CI must install Debian's {package}")
-        pytest.skip(f"{name} is not installed")
-    return path
 
 
 CaddyStarter = Callable[[list[int]], tuple[int, Path]]
@@ -47,7 +38,7 @@ CaddyStarter = Callable[[list[int]], tuple[int, Path]]
 @pytest.fixture
 def caddy_in_front(tmp_path: Path) -> Iterator[CaddyStarter]:
     """``start(ports)`` runs Caddy in front of those ports; gives its HTTPS port and its CA's root."""
-    caddy = _tool("caddy", "caddy")
+    caddy = required_tool("caddy", "caddy")
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(upstreams: list[int]) -> tuple[int, Path]:
@@ -86,7 +77,7 @@ def _listening(port: int) -> bool:
 
 def _phone_trusting(root_certificate: Path, home: Path) -> None:
     """Install the CA's root in the NSS database Chromium reads, as a phone's user installs it."""
-    certutil = _tool("certutil", "libnss3-tools")
+    certutil = required_tool("certutil", "libnss3-tools")
     database = home / ".pki" / "nssdb"
     database.mkdir(parents=True)
     subprocess.run([certutil, "-d", f"sql:{database}", "-N", "--empty-password"], check=True, timeout=60)

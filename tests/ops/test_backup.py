@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +18,7 @@ from PIL import Image
 from bench.county import CENTRE, PASSWORD, build_county
 from bench.server import ServerProcess
 from tests.factories import jpeg
-from tests.servers import QUIET, run_cli, server_env
+from tests.servers import QUIET, run_cli, run_cli_refused
 
 
 def _write_until(stop: threading.Event, base: str, token: str, households: tuple[int, ...], kept: list[str]) -> None:
@@ -98,20 +96,6 @@ def test_a_backup_taken_while_phones_write_restores_every_record_and_photo_it_re
         again.stop()
 
 
-def _fails(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run ``zoufang ARGS`` expecting its refusal (exit status 2); return what it said."""
-    result = subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        env=server_env(data_dir, env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 2, result.stdout + result.stderr
-    return result.stderr
-
-
 def test_backup_and_restore_refuse_what_would_lose_or_mix_data(tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
@@ -119,14 +103,14 @@ def test_backup_and_restore_refuse_what_would_lose_or_mix_data(tmp_path: Path) -
     occupied = tmp_path / "occupied"
     occupied.mkdir()
     (occupied / "notes.txt").write_text("别的文件")
-    assert "不是空的" in _fails(live, "backup", str(occupied))
+    assert "不是空的" in run_cli_refused(live, "backup", str(occupied))
 
     run_cli(live, "backup", str(tmp_path / "saved"))
-    assert "已经有数据" in _fails(live, "restore", str(tmp_path / "saved"))
-    assert "不是完整的走访备份" in _fails(tmp_path / "empty", "restore", str(occupied))
+    assert "已经有数据" in run_cli_refused(live, "restore", str(tmp_path / "saved"))
+    assert "不是完整的走访备份" in run_cli_refused(tmp_path / "empty", "restore", str(occupied))
 
     postgres = {"ZOUFANG_DATABASE_URL": "postgresql+psycopg://zoufang@127.0.0.1:1/zoufang"}
-    assert "pg_dump" in _fails(tmp_path / "pg", "backup", str(tmp_path / "pg-backup"), env=postgres)
+    assert "pg_dump" in run_cli_refused(tmp_path / "pg", "backup", str(tmp_path / "pg-backup"), env=postgres)
 
 
 @pytest.mark.parametrize("damage", ["photo", "database"])
@@ -157,5 +141,5 @@ def test_a_damaged_backup_is_not_restored(tmp_path: Path, damage: str) -> None:
             conn.execute("DELETE FROM photo_hash_band")
             conn.execute("DELETE FROM photo")
 
-    assert "备份不完整" in _fails(tmp_path / "restored", "restore", str(tmp_path / "saved"))
+    assert "备份不完整" in run_cli_refused(tmp_path / "restored", "restore", str(tmp_path / "saved"))
     assert not (tmp_path / "restored" / "zoufang.db").exists()
