@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Playwright, expect
 
 from bench.server import ServerProcess, free_port
 from tests.browser import CHROMIUM_ARGS
@@ -100,7 +100,7 @@ def _phone_trusting(root_certificate: Path, home: Path) -> None:
 
 
 def test_over_https_through_caddy_the_app_installs_and_opens_offline(  # type: ignore[no-untyped-def]
-    custom_field_server, caddy_in_front: CaddyStarter, chromium: str, tmp_path: Path, screenshot
+    custom_field_server, caddy_in_front: CaddyStarter, playwright: Playwright, chromium: str, tmp_path: Path, screenshot
 ) -> None:
     first = custom_field_server({"ZOUFANG_SECRET_KEY": SIGNING_KEY}, own_pwa=False)
     # The second instance: its own folder and log, the first's database and photos.
@@ -116,13 +116,13 @@ def test_over_https_through_caddy_the_app_installs_and_opens_offline(  # type: i
         _phone_trusting(root_certificate, home)
         base = f"https://{SITE}:{https_port}"
 
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium,
-                headless=True,
-                args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SITE} 127.0.0.1"],
-                env={**os.environ, "HOME": str(home)},
-            )
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SITE} 127.0.0.1"],
+            env={**os.environ, "HOME": str(home)},
+        )
+        try:
             context = browser.new_context(
                 viewport={"width": 360, "height": 640},
                 is_mobile=True,
@@ -144,6 +144,7 @@ def test_over_https_through_caddy_the_app_installs_and_opens_offline(  # type: i
             expect(app.heading).to_have_text("待走访")
             expect(app.page.locator(".list .row").first).to_be_visible()
             screenshot(app.page, "https-offline")
+        finally:
             browser.close()
     finally:
         second.stop()

@@ -13,21 +13,20 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect
 
 from tests.browser import CHROMIUM_ARGS
 
 
 @pytest.fixture
-def lan_browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP county.lan 127.0.0.1"],
-        )
-        yield browser
-        browser.close()
+def lan_browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=chromium,
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP county.lan 127.0.0.1"],
+    )
+    yield browser
+    browser.close()
 
 
 def test_plain_http_at_the_servers_address_explains_that_https_is_needed(

@@ -7,7 +7,7 @@ that could name its own address would dodge the one and falsify the other.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -24,7 +24,7 @@ from tests.factories import PASSWORD, make_county
 @contextmanager
 def peer(settings: Settings, address: str, *, trusted: str = "") -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"trusted_proxies": trusted}))
-    with closing(TestClient(app, client=(address, 40000))) as client:
+    with TestClient(app, client=(address, 40000)) as client:  # its start and stop: the app's pool closes
         yield client
 
 
