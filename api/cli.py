@@ -66,8 +66,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "access_log": False,  # the app writes its own, as JSON with request ids (api.ops.access_log)
         "log_config": LOG_CONFIG,
     }
-    # A signing key made on first start is made here, once, not by each worker at the same time.
-    assert settings.signing_key
+    # Read once here: a signing key made on first start is made once, not by each worker at once.
+    settings.signing_key  # noqa: B018
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return 0
