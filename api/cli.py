@@ -16,8 +16,10 @@ from pathlib import Path
 import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from api.auth.accounts import reset_password
+from api.auth.models import User
 from api.auth.schemas import UserCreate
 from api.auth.service import create_user
 from api.db import make_engine
@@ -187,6 +189,50 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _change_account(settings: Settings, username: str, change: Callable[[Session, User], str]) -> int:
+    """Apply ``change`` to the named account and print what it says; 1 if there is no such account."""
+    engine = _migrated_engine(settings)
+    try:
+        with Session(engine) as session:
+            user = session.exec(select(User).where(User.username == username)).first()
+            if user is None:
+                print(f"错误：没有用户名为“{username}”的账号。", file=sys.stderr)
+                return 1
+            said = change(session, user)
+            session.commit()
+            print(said)
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_reset_password(args: argparse.Namespace, settings: Settings) -> int:
+    def reset(session: Session, user: User) -> str:
+        assert user.id is not None
+        temporary = reset_password(session=session, user_id=user.id, by=None)
+        return (
+            f"{user.username} 的临时密码：{temporary}\n"
+            "（只显示这一次；对方用它登录后必须设置新密码，其他设备上的登录已失效。）"
+        )
+
+    return _change_account(settings, args.username, reset)
+
+
+def cmd_deactivate_user(args: argparse.Namespace, settings: Settings) -> int:
+    def switch(session: Session, user: User) -> str:
+        if user.is_active == args.reactivate:
+            return f"{user.username} 的账号本来就已{'启用' if user.is_active else '停用'}。"
+        user.is_active = args.reactivate
+        if not args.reactivate:
+            user.session_epoch += 1
+        session.add(user)
+        if args.reactivate:
+            return f"已重新启用 {user.username} 的账号。"
+        return f"已停用 {user.username} 的账号：它的登录和 API 令牌立即失效，记录保留。"
+
+    return _change_account(settings, args.username, switch)
+
+
 def cmd_import_households(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.file)
     try:
@@ -272,6 +318,19 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--scope", help="division code of the user's scope (required for every role but admin)")
     user.add_argument("--display-name")
     user.set_defaults(run=cmd_create_user)
+
+    resetting = sub.add_parser(
+        "reset-password", help="重置一个账号的密码：生成临时密码，对方登录后必须修改 / reset a password"
+    )
+    resetting.add_argument("--username", required=True, help="要重置密码的账号的用户名")
+    resetting.set_defaults(run=cmd_reset_password)
+
+    deactivating = sub.add_parser(
+        "deactivate-user", help="停用一个账号（记录保留，登录立即失效）/ switch an account off"
+    )
+    deactivating.add_argument("--username", required=True, help="要停用的账号的用户名")
+    deactivating.add_argument("--reactivate", action="store_true", help="改为重新启用这个账号")
+    deactivating.set_defaults(run=cmd_deactivate_user)
 
     demo = sub.add_parser(
         "demo", help="fill an empty database with a demo county and months of its field records; print its logins"

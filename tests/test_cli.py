@@ -63,6 +63,31 @@ def test_create_user_refuses_a_short_password(data_dir: Path, capsys: pytest.Cap
     assert "password" in capsys.readouterr().err
 
 
+def test_an_operator_resets_a_password_and_switches_an_account_off_and_on(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["create-user", "--username", "root", "--password", "a-long-password", "--role", "admin"]) == 0
+    engine = create_engine(f"sqlite:///{data_dir / 'zoufang.db'}")
+
+    def root() -> User:
+        with Session(engine) as session:
+            return session.exec(select(User).where(User.username == "root")).one()
+
+    assert cli.main(["reset-password", "--username", "root"]) == 0
+    temporary = capsys.readouterr().out.split("临时密码：")[1].split()[0]
+    assert verify_password(root().password_hash, temporary)
+    assert (root().must_change_password, root().session_epoch) == (True, 1)
+
+    assert cli.main(["deactivate-user", "--username", "root"]) == 0
+    assert "已停用" in capsys.readouterr().out
+    assert (root().is_active, root().session_epoch) == (False, 2)
+    assert cli.main(["deactivate-user", "--username", "root", "--reactivate"]) == 0
+    assert root().is_active
+
+    assert cli.main(["deactivate-user", "--username", "nobody"]) == 1
+    assert "没有用户名为“nobody”的账号" in capsys.readouterr().err
+
+
 def test_serve_migrates_then_answers(live_server: str, tmp_path: Path) -> None:
     with urllib.request.urlopen(f"{live_server}/readyz", timeout=5) as response:
         assert response.status == 200

@@ -36,6 +36,11 @@ class User(SQLModel, table=True):
     scope_code: str | None = Field(default=None, max_length=12, index=True)
     password_hash: str = Field(max_length=200)
     is_active: bool = True
+    # Set by a password reset: the person must choose their own password at their next login.
+    must_change_password: bool = False
+    # Written into every access token; raising it (a new password, a reset) ends the account's
+    # sessions on other devices, since their tokens carry the old number.
+    session_epoch: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp_column())
 
 

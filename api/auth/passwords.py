@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,15 +34,21 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_access_token(*, user_id: int, key: str, minutes: int) -> tuple[str, int]:
-    """A signed token naming the user, and its lifetime in seconds."""
+def issue_access_token(*, user_id: int, key: str, minutes: int, epoch: int = 0) -> tuple[str, int]:
+    """A signed token naming the user and their session epoch, and its lifetime in seconds."""
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
+    claims = {"sub": str(user_id), "ep": epoch, "iat": now, "exp": now + timedelta(minutes=minutes), "typ": "access"}
     return jwt.encode(claims, key, algorithm=_ALGORITHM), minutes * 60
 
 
-def read_access_token(token: str, *, key: str) -> int | None:
-    """The user id of a valid, unexpired token, or None."""
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    epoch: int
+
+
+def read_access_token(token: str, *, key: str) -> AccessClaims | None:
+    """Whom a valid, unexpired token names, and the session epoch it was issued in; or None."""
     try:
         claims: dict[str, Any] = jwt.decode(token, key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.PyJWTError:
@@ -54,7 +61,10 @@ def read_access_token(token: str, *, key: str) -> int | None:
     if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
         return None
     user_id = int(subject)
-    return user_id if str(user_id) == subject and 1 <= user_id <= MAX_ROW_ID else None
+    epoch = claims.get("ep", 0)  # tokens issued before epochs existed belong to epoch 0
+    if str(user_id) != subject or not 1 <= user_id <= MAX_ROW_ID or type(epoch) is not int:
+        return None
+    return AccessClaims(user_id=user_id, epoch=epoch)
 
 
 def new_api_token() -> tuple[str, str]:

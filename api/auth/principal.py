@@ -92,9 +92,9 @@ def authenticate(request: Request, token: Annotated[str | None, Depends(_bearer)
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         if token.startswith(API_TOKEN_PREFIX):
             return _token_principal(session, token, method=request.method)
-        user_id = read_access_token(token, key=request.app.state.settings.signing_key)
-        user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.is_active:
+        claims = read_access_token(token, key=request.app.state.settings.signing_key)
+        user = session.get(User, claims.user_id) if claims is not None else None
+    if user is None or not user.is_active or claims is None or claims.epoch != user.session_epoch:
         raise NotAuthenticated("登录已过期，请重新登录。")
     return Principal.for_user(user)
 

@@ -6,19 +6,35 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 
 from api.assignments.schemas import Posting
 from api.assignments.service import current_and_future_postings
-from api.auth import devices, service
+from api.auth import accounts, devices, service
+from api.auth.accounts import PASSWORD_RULES
 from api.auth.models import SUPERVISOR_ROLES, ApiToken, User
+from api.auth.passwords import issue_access_token
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
-from api.auth.schemas import ApiTokenCreate, ApiTokenCreated, ApiTokenPublic, Me, Role, TokenOut, UserCreate, UserPublic
+from api.auth.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenPublic,
+    Me,
+    PasswordChange,
+    Role,
+    TemporaryPassword,
+    TokenOut,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from api.clock import TodayDep
 from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
+from api.regions.models import Region
 from api.routing import api_router
-from api.validators import RowIdPath
+from api.validators import RegionCodeQuery, RowIdPath, SearchText
 
 router = api_router(tags=["auth"])
 
@@ -56,12 +72,15 @@ def login(
 def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
     assert user.id is not None
     postings = current_and_future_postings(session=session, user_id=user.id, today=today)
+    scope = session.get(Region, user.scope_code) if user.scope_code else None
     return Me(
         id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=user.role,
         scope_code=user.scope_code,
+        scope_name=scope.name if scope else None,
+        must_change_password=user.must_change_password,
         postings=[
             Posting(
                 village_code=village.code,
@@ -79,6 +98,26 @@ def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
     )
 
 
+@router.post(
+    "/me/password",
+    response_model=TokenOut,
+    summary="修改自己的密码（其他设备上的登录随之失效）",
+    description=PASSWORD_RULES + "返回一个新的登录令牌，供当前设备继续使用。",
+)
+def change_password(data: PasswordChange, request: Request, session: SessionDep, user: CurrentUser) -> TokenOut:
+    mine = session.get(User, user.id)
+    assert mine is not None
+    assert mine.id is not None
+    accounts.change_own_password(
+        session=session, user=mine, old_password=data.old_password, new_password=data.new_password
+    )
+    settings = request.app.state.settings
+    token, lifetime = issue_access_token(
+        user_id=mine.id, key=settings.signing_key, minutes=settings.access_token_minutes, epoch=mine.session_epoch
+    )
+    return TokenOut(access_token=token, expires_in=lifetime)
+
+
 def _user_public(user: User, principal: Principal) -> UserPublic:
     data = user.model_dump()
     data["phone"] = phone_as_seen_by(principal, user.phone)
@@ -91,16 +130,61 @@ def create_user(data: UserCreate, session: SessionDep, principal: CurrentPrincip
     return _user_public(service.create_user(session=session, data=data, by=principal), principal)
 
 
-@router.get("/users", response_model=Page[UserPublic], summary="管辖范围内的账号")
+@router.get("/users", response_model=Page[UserPublic], summary="管辖范围内的账号（可按角色、地区、是否启用、姓名筛选）")
 def list_users(
-    session: SessionDep, principal: CurrentPrincipal, page: PageDep, role: Role | None = None
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    page: PageDep,
+    role: Role | None = None,
+    scope: RegionCodeQuery = None,
+    is_active: bool | None = None,
+    q: SearchText = None,
 ) -> Page[UserPublic]:
     require_roles(principal, *SUPERVISOR_ROLES, action="查看账号列表")
-    stmt = select(User).where(principal.where_under(User.scope_code))
+    stmt = select(User).where(principal.where_under(User.scope_code, scope))
+    if scope and principal.role == "admin":
+        stmt = stmt.where(col(User.scope_code).is_not(None))  # admins have no scope: not "in" a town
     if role:
         stmt = stmt.where(User.role == role)
+    if is_active is not None:
+        stmt = stmt.where(User.is_active == is_active)
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(or_(col(User.display_name).contains(q), col(User.username).like(pattern)))
     rows, cursor = paginate(session, stmt, User.id, page)
     return Page(items=[_user_public(u, principal) for u in rows], next_cursor=cursor)
+
+
+@router.patch(
+    "/users/{user_id}",
+    response_model=UserPublic,
+    summary="修改账号：姓名、电话、角色、管辖范围，停用或启用",
+    description="只能修改管辖范围内、自己有权创建的角色的账号，也不能授予比自己更大的权限。停用后，该账号的登录立即失效，记录保留。",
+)
+def update_user(
+    user_id: RowIdPath,
+    data: UserUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    _user: CurrentUser,
+    today: TodayDep,
+) -> UserPublic:
+    require_roles(principal, *SUPERVISOR_ROLES, action="修改账号")
+    return _user_public(
+        accounts.update_user(session=session, user_id=user_id, data=data, by=principal, today=today), principal
+    )
+
+
+@router.post(
+    "/users/{user_id}/password-reset",
+    response_model=TemporaryPassword,
+    summary="重置密码：生成临时密码（只显示这一次），对方登录后必须修改",
+)
+def reset_password(
+    user_id: RowIdPath, session: SessionDep, principal: CurrentPrincipal, _user: CurrentUser
+) -> TemporaryPassword:
+    require_roles(principal, *SUPERVISOR_ROLES, action="重置密码")
+    return TemporaryPassword(temporary_password=accounts.reset_password(session=session, user_id=user_id, by=principal))
 
 
 @router.post(

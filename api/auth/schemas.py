@@ -25,6 +25,8 @@ class Me(BaseModel):
     display_name: str
     role: Role
     scope_code: str | None
+    scope_name: str | None = Field(description="管辖范围的名称，如“沙坝镇”；管理员为空")
+    must_change_password: bool = Field(description="密码被重置过：下次使用前必须先修改密码")
     # Current and future postings, so the phone knows "my village" from the login answer alone.
     postings: list[Posting] = Field(description="当前及今后的派驻（按开始日期排序）；没有派驻时为空列表")
 
@@ -40,6 +42,29 @@ class UserCreate(BaseModel):
     password: Password
 
 
+class UserUpdate(BaseModel):
+    """What a supervisor may change on an account in their scope; unset fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Name | None = None
+    phone: PhoneNumber | None = None
+    role: Role | None = None
+    scope_code: RegionCode | None = None
+    is_active: bool | None = Field(default=None, description="false 停用：该账号的登录立即失效，记录保留")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    old_password: str = Field(max_length=200)
+    new_password: Password
+
+
+class TemporaryPassword(BaseModel):
+    temporary_password: str = Field(description="临时密码，只显示这一次；对方登录后必须修改")
+
+
 class UserPublic(BaseModel):
     id: int
     username: str
@@ -48,6 +73,7 @@ class UserPublic(BaseModel):
     role: Role
     scope_code: str | None
     is_active: bool
+    must_change_password: bool
     created_at: datetime
 
 

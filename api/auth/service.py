@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from api.auth.accounts import check_scope, require_may_grant
 from api.auth.models import SUPERVISOR_ROLES, USERNAME_MAX_LENGTH, ApiToken, User
 from api.auth.passwords import hash_password, issue_access_token, new_api_token, verify_password
 from api.auth.principal import Principal
@@ -13,17 +14,8 @@ from api.auth.schemas import ApiTokenCreate, UserCreate
 from api.auth.throttle import Limits, begin_attempt, check_not_throttled, fail, succeed
 from api.db import flush_unique
 from api.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from api.regions.models import Region
 from api.settings import Settings
 from api.validators import storable_text
-
-# Which roles each role may create. Admins appoint anyone; a county office staffs its county;
-# a town committee may add secretaries and work-team members in its town.
-CREATABLE_ROLES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"admin", "county", "town", "secretary", "inspector"}),
-    "county": frozenset({"county", "town", "secretary", "inspector"}),
-    "town": frozenset({"secretary"}),
-}
 
 
 def _could_be_username(typed: str) -> bool:
@@ -60,27 +52,15 @@ def log_in(
     succeed(session=session, attempt=attempt)
     assert user.id is not None
     token, lifetime = issue_access_token(
-        user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes
+        user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes, epoch=user.session_epoch
     )
     return user, token, lifetime
 
 
 def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> User:
     """Create a user; ``by`` is None for the command line, which acts as an administrator."""
-    if by is not None:
-        allowed = CREATABLE_ROLES.get(by.role, frozenset())
-        if data.role not in allowed:
-            raise Forbidden(f"您的角色不能创建“{data.role}”角色的账号。")
-    scope = data.scope_code
-    if data.role == "admin" and scope is not None:
-        raise InvalidInput("管理员能看到全部数据，不设管辖范围（scope_code 应留空）。", loc=("body", "scope_code"))
-    if data.role != "admin":
-        if scope is None:
-            raise InvalidInput("除管理员外，每个账号都必须指定管辖范围（scope_code）。", loc=("body", "scope_code"))
-        if by is not None:
-            by.require_covers(scope)
-        if session.get(Region, scope) is None:
-            raise InvalidInput(f"区划代码 {scope} 不存在，请先创建该地区。", loc=("body", "scope_code"))
+    require_may_grant(by, data.role)
+    check_scope(session, role=data.role, scope=data.scope_code, by=by)
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise Conflict(f"用户名“{data.username}”已被使用。")
     user = User(
@@ -88,7 +68,7 @@ def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> 
         display_name=data.display_name,
         phone=data.phone,
         role=data.role,
-        scope_code=scope,
+        scope_code=data.scope_code,
         password_hash=hash_password(data.password),
     )
     if not flush_unique(session, lambda: session.add(user)):  # taken by a concurrent request since the check

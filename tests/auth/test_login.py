@@ -50,6 +50,8 @@ def test_login_returns_a_bearer_token_that_works_on_me(client: TestClient, sessi
         "display_name": "secretary_a1",
         "role": "secretary",
         "scope_code": VILLAGE_A1,
+        "scope_name": "桃源村",
+        "must_change_password": False,
         "postings": [
             {
                 "village_code": VILLAGE_A1,
