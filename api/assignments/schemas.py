@@ -29,6 +29,28 @@ class AssignmentCreate(BaseModel):
         return self
 
 
+class AssignmentUpdate(BaseModel):
+    """Ending a posting (``end_date``), or correcting its unit or position."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    end_date: dt.date | None = None
+    dispatch_unit: Line | None = Field(default=None, min_length=1, max_length=100)
+    position: Position | None = None
+
+
+class Rotation(BaseModel):
+    """轮换: the successor takes over the posting on ``date``; the predecessor's ends the day before."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    successor_user_id: RowId
+    date: dt.date = Field(description="接任者到岗的日期；原派驻在前一天结束")
+    dispatch_unit: Line | None = Field(
+        default=None, min_length=1, max_length=100, description="接任者的派驻单位；不填则与原来相同"
+    )
+
+
 class AssignmentPublic(BaseModel):
     id: int
     user_id: int

@@ -165,13 +165,16 @@ def test_a_village_outside_the_creators_scope_is_a_404(client: TestClient, sessi
     assert len(stored(session, secretary_b1)) == 1
 
 
-def test_a_village_outside_the_secretarys_own_scope_is_a_422(client: TestClient, session: Session, county: County):
+def test_a_secretary_still_serving_in_one_village_is_not_posted_to_another(
+    client: TestClient, session: Session, county: County
+):
     secretary_a1 = county.users["secretary_a1"]
 
     response = client.post(URL, json=posting(secretary_a1, VILLAGE_A2), headers=county.headers("town_a"))
 
     body = assert_problem(response, 422)
     assert body["errors"][0]["loc"] == ["body", "village_code"]
+    assert "目前驻在桃源村" in body["detail"]
     assert [row.village_code for row in stored(session, secretary_a1)] == [VILLAGE_A1]
 
 
