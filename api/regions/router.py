@@ -11,7 +11,7 @@ from api.db import SessionDep
 from api.pagination import Page, PageDep, paginate
 from api.regions import service
 from api.regions.models import Region
-from api.regions.schemas import Level, RegionCreate, RegionPublic, RegionUpdate
+from api.regions.schemas import CentreSuggestion, Level, RegionCreate, RegionPublic, RegionUpdate
 from api.routing import api_router
 from api.validators import RegionCodePath, RegionCodeQuery
 
@@ -44,6 +44,16 @@ def list_regions(
 @router.get("/{code}", response_model=RegionPublic, summary="一个地区")
 def get_region(code: RegionCodePath, session: SessionDep, principal: CurrentPrincipal) -> Region:
     return service.get_region(session=session, code=code, by=principal)
+
+
+@router.get(
+    "/{code}/suggested-centre",
+    response_model=CentreSuggestion,
+    summary="建议的村中心点：近 90 天驻村签到位置的中位数",
+)
+def suggested_centre(code: RegionCodePath, session: SessionDep, principal: CurrentPrincipal) -> CentreSuggestion:
+    require_roles(principal, *SUPERVISOR_ROLES, action="查看建议的村中心点")
+    return service.suggested_centre(session=session, code=code, by=principal)
 
 
 @router.patch("/{code}", response_model=RegionPublic, summary="修改地区（软弱涣散定级、整顿状态、一村一策等）")

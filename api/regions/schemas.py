@@ -53,3 +53,12 @@ class RegionPublic(BaseModel):
     weak_lax_reasons: list[str]
     rectification_status: RectificationStatus
     plan: str | None
+
+
+class CentreSuggestion(BaseModel):
+    """The median of a village's recent check-ins with a good GPS fix; nulls when there are none."""
+
+    lat: float | None
+    lon: float | None
+    checkins: int = Field(description="参与计算的签到次数")
+    days: int = Field(description="统计最近多少天的签到")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from datetime import timedelta
+from statistics import median
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from api.auth.principal import Principal
+from api.checkins.models import Checkin
 from api.db import utcnow
 from api.errors import Conflict, InvalidInput, NotFound
 from api.regions import codes
 from api.regions.models import DEFAULT_RADIUS_M, Region
-from api.regions.schemas import RegionCreate, RegionUpdate
+from api.regions.schemas import CentreSuggestion, RegionCreate, RegionUpdate
 
 
 def _invalid(field: str, detail: str) -> InvalidInput:
@@ -78,6 +83,36 @@ def update_region(*, session: Session, code: str, data: RegionUpdate, by: Princi
     session.add(region)
     session.flush()
     return region
+
+
+# Check-ins whose fix is vaguer than this say little about where the village centre is.
+_USEFUL_ACCURACY_M = 100.0
+SUGGESTION_DAYS = 90
+
+
+def suggested_centre(*, session: Session, code: str, by: Principal) -> CentreSuggestion:
+    """Where the village's secretaries actually check in: the median of the last 90 days'
+    check-ins with a good fix. A median, not a mean, so a few check-ins from the county town
+    (the off-site ones the flags catch) do not drag the centre away."""
+    village = get_region(session=session, code=code, by=by)
+    if village.level != "village":
+        raise _invalid("code", f"{village.name}不是村（社区），没有中心点。")
+    since = utcnow() - timedelta(days=SUGGESTION_DAYS)
+    points = session.exec(
+        select(Checkin.lat, Checkin.lon).where(
+            Checkin.village_code == code,
+            col(Checkin.at) >= since,
+            or_(col(Checkin.accuracy_m).is_(None), col(Checkin.accuracy_m) <= _USEFUL_ACCURACY_M),
+        )
+    ).all()
+    if not points:
+        return CentreSuggestion(lat=None, lon=None, checkins=0, days=SUGGESTION_DAYS)
+    return CentreSuggestion(
+        lat=round(median(p[0] for p in points), 6),
+        lon=round(median(p[1] for p in points), 6),
+        checkins=len(points),
+        days=SUGGESTION_DAYS,
+    )
 
 
 def require_village(*, session: Session, code: str, by: Principal | None) -> Region:

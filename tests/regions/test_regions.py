@@ -124,3 +124,55 @@ def test_a_county_with_an_unknown_parent_is_refused_not_silently_detached(client
     response = client.post("/api/v1/regions", headers=county.headers("admin"), json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "parent_code"]
+
+
+def test_a_villages_suggested_centre_is_the_median_of_its_recent_good_check_ins(
+    client: TestClient, session: Session
+) -> None:
+    import datetime as dt
+    import uuid
+
+    from api.checkins.models import Checkin
+    from api.db import utcnow
+
+    county = make_county(session)
+    secretary = county.users["secretary_a1"].id
+    assert secretary is not None
+    now = utcnow()
+
+    def checkin(lat: float, lon: float, *, days_ago: int = 1, accuracy: float | None = 15.0) -> Checkin:
+        at = now - dt.timedelta(days=days_ago)
+        return Checkin(
+            id=str(uuid.uuid4()),
+            user_id=secretary,
+            village_code=VILLAGE_A1,
+            at=at,
+            received_at=at,
+            lat=lat,
+            lon=lon,
+            accuracy_m=accuracy,
+            content_hash="0" * 64,
+        )
+
+    session.add_all(
+        [
+            checkin(26.60, 106.80),
+            checkin(26.61, 106.81),
+            checkin(26.62, 106.82),
+            checkin(27.50, 107.50),  # one from the county town: the median ignores it
+            checkin(20.0, 100.0, accuracy=900.0),  # too vague to count
+            checkin(20.0, 100.0, days_ago=200),  # too old
+        ]
+    )
+    session.commit()
+    url = f"/api/v1/regions/{VILLAGE_A1}/suggested-centre"
+
+    response = client.get(url, headers=county.headers("town_a"))
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"lat": 26.615, "lon": 106.815, "checkins": 4, "days": 90}
+    empty = client.get("/api/v1/regions/520199100202/suggested-centre", headers=county.headers("town_a"))
+    assert empty.json() == {"lat": None, "lon": None, "checkins": 0, "days": 90}
+    assert client.get(url, headers=county.headers("secretary_a1")).status_code == 403
+    assert client.get(url, headers=county.headers("town_b")).status_code == 404
+    assert client.get(f"/api/v1/regions/{TOWN_A}/suggested-centre", headers=county.headers("county")).status_code == 422
