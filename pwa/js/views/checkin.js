@@ -5,7 +5,7 @@ import { t } from "../messages.js";
 import { records } from "../outbox.js";
 import { session } from "../session.js";
 import { formatTime, h, toast, withOffset } from "../ui.js";
-import { saveOnPhone, stateBadge } from "./common.js";
+import { checkinLabel, saveOnPhone, stateBadge } from "./common.js";
 
 export const title = () => t("checkin.title");
 
@@ -39,7 +39,7 @@ export async function render({ app }) {
       id,
       type: "checkin",
       username: session().username,
-      label: t("checkin.label", { village: village?.village_name ?? "" }),
+      label: checkinLabel(village),
       body: {
         id,
         village_code: app.village(),

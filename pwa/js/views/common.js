@@ -43,6 +43,10 @@ export function villagePicker(app) {
   return h("div", { class: "field" }, h("label", { for: "village" }, t("village.pick")), select);
 }
 
+/** What records are called in the lists: "入户走访 · 张富贵", "驻村签到 · 高坡村". */
+export const visitLabel = (kind, household) => [t(`kind.${kind}`), household?.head_name].filter(Boolean).join(" · ");
+export const checkinLabel = (village) => t("checkin.label", { village: village?.village_name ?? "" });
+
 /** The state of one queued record in words and colour. */
 export function stateBadge(record) {
   const key = record.state === "sent" ? "sent" : record.state === "failed" ? "failed" : "pending";

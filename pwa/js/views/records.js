@@ -1,4 +1,6 @@
-// 我的记录: everything recorded on this phone, newest first, with where it stands.
+// 我的记录: what this phone recorded, with where each record stands, and my records of the last
+// 90 days that the server has from elsewhere (a new phone, a cleared browser), newest first.
+// The phone's own records show at once; the server's join them when they arrive.
 
 import { t } from "../messages.js";
 import { records } from "../outbox.js";
@@ -9,9 +11,25 @@ import { stateBadge } from "./common.js";
 export const title = () => t("records.title");
 
 export async function render({ app }) {
-  const all = await records();
-  const list = all.length ? recordList(all) : h("p", { class: "empty" }, t("records.none"));
-  return h("div", { class: "stack" }, list, account(app, all));
+  const local = await records();
+  const shown = h("div", { class: "stack" });
+  const show = (all, note) => {
+    const list = all.length ? recordList(all.sort(newestFirst)) : h("p", { class: "empty" }, t("records.none"));
+    shown.replaceChildren(...(note ? [h("p", { class: "muted", role: "status" }, t(note))] : []), list);
+  };
+  show(local, "records.loading");
+  import("../history.js")
+    .then((history) => history.serverOnly(local))
+    .then((server) => show([...local, ...server]), () => show(local, "records.unavailable"));
+  return h("div", { class: "stack" }, shown, account(app, local));
+}
+
+function when(record) {
+  return record.type === "visit" ? record.body.started_at : record.body.at;
+}
+
+function newestFirst(a, b) {
+  return Date.parse(when(b)) - Date.parse(when(a));
 }
 
 /** Who is logged in, and the way out (which keeps whatever still waits to be sent). */
@@ -38,7 +56,6 @@ function recordList(all) {
     "ul",
     { class: "list", "aria-label": t("records.title") },
     all.map((r) => {
-      const when = r.type === "visit" ? r.body.started_at : r.body.at;
       const notes = r.type === "visit" ? r.body.notes : null;
       const extras = [
         r.body.photo_ids?.length ? t("records.photos", { count: r.body.photo_ids.length }) : null,
@@ -48,7 +65,7 @@ function recordList(all) {
         "li",
         { class: "record" },
         h("div", { class: "row" }, h("strong", {}, r.label), stateBadge(r)),
-        h("span", { class: "muted" }, [formatTime(when), ...extras].join(" · ")),
+        h("span", { class: "muted" }, [formatTime(when(r)), ...extras].join(" · ")),
         notes && h("p", { class: "notes" }, notes),
         r.checks?.length > 0 && h("p", { class: "warn-text" }, t("records.checks", { list: r.checks.map((c) => t(`check.${c}`)).join("、") })),
         r.state !== "sent" && r.error && h("p", { class: "error-text" }, r.error.words),

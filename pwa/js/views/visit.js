@@ -8,7 +8,7 @@ import { get, transact } from "../db.js";
 import { canvasPhoto, preparePhoto } from "../photos.js";
 import { session } from "../session.js";
 import { h, localInputValue, toast, withOffset } from "../ui.js";
-import { saveOnPhone } from "./common.js";
+import { saveOnPhone, visitLabel } from "./common.js";
 import { signaturePad } from "./signature.js";
 
 export const title = () => t("visit.title");
@@ -265,7 +265,7 @@ export async function render({ app, params }) {
       id: state.id,
       type: "visit",
       username: session().username,
-      label: household ? `${t(`kind.${kind()}`)} · ${household.head_name}` : t(`kind.${kind()}`),
+      label: visitLabel(kind(), household),
       body: {
         id: state.id,
         kind: kind(),

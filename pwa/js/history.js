@@ -1,0 +1,48 @@
+// My own visits and check-ins of the last 90 days as the server keeps them, for 我的记录 on a
+// phone that did not make them (a new phone, a cleared browser). Of use only with a signal, so
+// phones do not keep this module (ONLINE_ONLY in api/ops/pwa.py); 我的记录 loads it when opened.
+
+import { apiAll } from "./api.js";
+import { household } from "./households.js";
+import { session, villages } from "./session.js";
+import { checkinLabel, visitLabel } from "./views/common.js";
+
+const DAYS = 90; // as the words of records.loading and records.unavailable say
+
+// One download per user and page load: the screen is redrawn on every change to the outbox,
+// and what the phone records itself it lists from its own outbox anyway.
+let kept = null; // {userId, promise}
+
+/**
+ * The records the server has and this phone does not, shaped, labelled and marked sent as the
+ * phone's own would be. A record in both is left to the phone's copy: only it knows whether a
+ * change still waits to be sent. Rejects (an ApiError) with no signal or an expired login.
+ */
+export async function serverOnly(local) {
+  const userId = session().me.id;
+  if (kept?.userId !== userId) {
+    const promise = download(userId);
+    kept = { userId, promise };
+    promise.catch(() => {
+      if (kept?.promise === promise) kept = null; // tried again next time 我的记录 opens
+    });
+  }
+  const { visits, checkins } = await kept.promise;
+  // Labelled now, not when downloaded: the households may have arrived on the phone since.
+  const village = (code) => villages().find((v) => v.village_code === code);
+  const here = new Set(local.map((r) => r.id));
+  return [
+    ...visits.map((v) => ({ type: "visit", label: visitLabel(v.kind, household(v.household_id)), body: v })),
+    ...checkins.map((c) => ({ type: "checkin", label: checkinLabel(village(c.village_code)), body: c })),
+  ]
+    .filter((r) => !here.has(r.body.id))
+    .map((r) => ({ ...r, id: r.body.id, state: "sent", checks: r.body.checks }));
+}
+
+async function download(userId) {
+  // URLSearchParams encodes the time's ":" (and a "+" offset, were there one) for the query.
+  const since = new Date(Date.now() - DAYS * 86_400_000).toISOString();
+  const query = new URLSearchParams({ user_id: String(userId), since });
+  const [visits, checkins] = await Promise.all([apiAll(`/visits?${query}`), apiAll(`/checkins?${query}`)]);
+  return { visits, checkins };
+}
