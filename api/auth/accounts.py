@@ -71,11 +71,17 @@ def check_scope(
         )
 
 
-def managed_user(session: Session, *, user_id: int, by: Principal) -> User:
-    """The account ``by`` may look after: inside their scope and of a role they may create."""
+def visible_user(session: Session, *, user_id: int, by: Principal) -> User:
+    """An account inside ``by``'s scope (admins see every account)."""
     user = session.get(User, user_id)
     if user is None or not (by.sees_personal_data_unmasked or (user.scope_code and by.covers(user.scope_code))):
         raise NotFound("该账号不存在，或不在您的管辖范围内。")
+    return user
+
+
+def managed_user(session: Session, *, user_id: int, by: Principal) -> User:
+    """The account ``by`` may look after: inside their scope and of a role they may create."""
+    user = visible_user(session, user_id=user_id, by=by)
     require_may_grant(by, user.role)
     return user
 

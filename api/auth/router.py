@@ -155,6 +155,12 @@ def list_users(
     return Page(items=[_user_public(u, principal) for u in rows], next_cursor=cursor)
 
 
+@router.get("/users/{user_id}", response_model=UserPublic, summary="管辖范围内的一个账号")
+def get_user(user_id: RowIdPath, session: SessionDep, principal: CurrentPrincipal) -> UserPublic:
+    require_roles(principal, *SUPERVISOR_ROLES, action="查看账号")
+    return _user_public(accounts.visible_user(session, user_id=user_id, by=principal), principal)
+
+
 @router.patch(
     "/users/{user_id}",
     response_model=UserPublic,
@@ -214,7 +220,12 @@ def list_api_tokens(
     else:
         stmt = stmt.where(ApiToken.created_by == user.id)
     rows, cursor = paginate(session, stmt, ApiToken.id, page)
-    return Page(items=[ApiTokenPublic.model_validate(t.model_dump()) for t in rows], next_cursor=cursor)
+    creators = {t.created_by for t in rows}
+    names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(creators))).all())
+    return Page(
+        items=[ApiTokenPublic(**t.model_dump(), created_by_name=names[t.created_by]) for t in rows],
+        next_cursor=cursor,
+    )
 
 
 @router.delete("/api-tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="撤销 API 令牌")

@@ -98,6 +98,7 @@ class ApiTokenPublic(BaseModel):
     name: str
     scope_code: str
     created_by: int
+    created_by_name: str = Field(description="创建人的姓名")
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

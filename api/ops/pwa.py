@@ -20,8 +20,10 @@ PACKAGED_PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 SERVICE_WORKER = "sw.js"
 # Supervisors' screens show live figures and are useless offline, so phones do not store them:
 # the shell every secretary's phone downloads and keeps stays small. Nor the page that explains
-# plain HTTP: where it is shown, no service worker can keep anything.
-ONLINE_ONLY = ("js/supervise/", "js/insecure.js")
+# plain HTTP: where it is shown, no service worker can keep anything. Nor the download of a
+# secretary's records from the server, which needs the network anyway. Nor the county
+# office's administration screens.
+ONLINE_ONLY = ("js/supervise/", "js/admin/", "css/admin.css", "js/insecure.js", "js/history.js")
 
 
 def shell_manifest(pwa_dir: Path) -> dict[str, object]:

@@ -9,6 +9,11 @@ import { logOut, markExpired, refreshMe, restoreSession, session, villages } fro
 import { h, toast } from "./ui.js";
 
 const inspecting = (name) => () => import("./views/inspect.js").then((m) => m[name]);
+// The county office's screens bring their own styles, which phones need not keep.
+const adminScreen = (name) => () => {
+  if (!document.getElementById("admin-css")) document.head.append(h("link", { id: "admin-css", rel: "stylesheet", href: "/css/admin.css" }));
+  return import(`./admin/${name}.js`);
+};
 
 // Screens load when first opened: a first visit over a slow link waits only for what the login
 // screen needs (index.html preloads exactly that), and the service worker caches the rest.
@@ -29,8 +34,22 @@ const routes = {
   inspection: inspecting("inspection"),
   answer: inspecting("answer"),
   results: inspecting("results"),
+  // The county office's screens: online-only, kept out of the phones' precache (api/ops/pwa.py).
+  admin: adminScreen("hub"),
+  people: adminScreen("people"),
+  person: adminScreen("person"),
+  places: adminScreen("places"),
+  place: adminScreen("place"),
+  ledger: adminScreen("ledger"),
+  tokens: adminScreen("tokens"),
+  audit: adminScreen("audit"),
+  // Every role's own account: name, scope, 修改密码 and 退出登录.
+  account: () => import("./views/account.js"),
 };
 const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "inspect", "inspection", "answer", "results"]);
+const ADMIN_ROUTES = new Set(["admin", "people", "person", "places", "place", "ledger", "tokens", "audit"]);
+const ADMIN_ROLES = new Set(["admin", "county", "town"]);
+const EVERYONE_ROUTES = new Set(["login", "outbox", "account"]);
 const LIVE_VIEWS = new Set(["outbox", "records", "inspection", "results"]); // redrawn when the outbox changes
 const RETRY_EVERY_MS = 20_000;
 
@@ -85,10 +104,18 @@ function home() {
   return !supervising() ? "todo" : session().me.role === "inspector" ? "inspect" : "overview";
 }
 
+/** Town, county and admin accounts look after people, places and ledgers in their scope. */
+function administering() {
+  return Boolean(session()) && ADMIN_ROLES.has(session().me.role);
+}
+
 function routeName() {
   const name = location.hash.replace(/^#\//, "").split("?")[0] || home();
-  if (!(name in routes) || (!["login", "outbox"].includes(name) && SUPERVISOR_ROUTES.has(name) !== supervising())) return home();
-  return name;
+  // A password reset by someone else must be replaced before anything else is done.
+  if (session()?.me.must_change_password && name !== "login") return "account";
+  if (!(name in routes) || EVERYONE_ROUTES.has(name)) return name in routes ? name : home();
+  if (ADMIN_ROUTES.has(name)) return administering() ? name : home();
+  return SUPERVISOR_ROUTES.has(name) === supervising() ? name : home();
 }
 
 async function refresh() {
@@ -105,16 +132,19 @@ async function refresh() {
   }
   current.cleanup?.();
   const node = rendered instanceof Node ? rendered : rendered.node;
-  const moved = current.name !== name || ["visit", "village", "secretary", "answer"].includes(name);
+  const moved = current.name !== name || ["visit", "village", "secretary", "answer", "person", "place"].includes(name);
   current = { name, cleanup: rendered.cleanup ?? null };
   const text = noVillage ? t("app.name") : view.title();
   heading.textContent = text;
   document.title = `${text} · ${t("app.name")}`;
   main.replaceChildren(node);
+  main.classList.toggle("wide", ADMIN_ROUTES.has(name)); // tables of people and villages use a desk's width
+  showWho();
   if (moved) window.scrollTo(0, 0); // a new screen starts at its top; a redraw keeps the place
   tabs.hidden = !session();
   for (const link of tabs.querySelectorAll("a")) {
-    link.hidden = link.dataset.for !== "all" && (link.dataset.for === "supervisor") !== supervising();
+    const audience = link.dataset.for;
+    link.hidden = audience === "admin" ? !administering() : audience !== "all" && (audience === "supervisor") !== supervising();
     link.toggleAttribute("aria-current", link.getAttribute("href") === `#/${name}`);
     if (link.hasAttribute("aria-current")) link.setAttribute("aria-current", "page");
   }
@@ -128,6 +158,14 @@ async function draw(view, params) {
   } catch (error) {
     return h("p", { class: "error", role: "alert" }, t("error.load", { reason: error?.words ?? String(error) }));
   }
+}
+
+/** The header names who is logged in and over what, and leads to their account. */
+function showWho() {
+  const who = document.getElementById("who");
+  const me = session()?.me;
+  who.hidden = !me;
+  if (me) who.textContent = [me.display_name, me.scope_name].filter(Boolean).join(" · ");
 }
 
 function notice(text) {

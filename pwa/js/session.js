@@ -39,6 +39,17 @@ export async function refreshMe() {
   return me;
 }
 
+/** A new password ends the account's other sessions; this one carries on with the token it got back. */
+export async function changePassword(oldPassword, newPassword) {
+  const { access_token: token, expires_in: expiresIn } = await api("/me/password", {
+    method: "POST",
+    json: { old_password: oldPassword, new_password: newPassword },
+  });
+  setToken(token);
+  current = { ...current, token, expires_at: Date.now() + expiresIn * 1000 };
+  return refreshMe();
+}
+
 export async function markExpired() {
   if (!current) return;
   current = { ...current, token: null };

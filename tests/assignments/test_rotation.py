@@ -68,9 +68,13 @@ def test_a_rotation_ends_one_posting_and_starts_the_successors_in_one_step(
     successor = session.get(User, county.users["successor"].id)
     assert successor is not None
     assert successor.scope_code == VILLAGE_A1  # the scope moved with the posting
-    current = client.get(URL, params={"village_code": VILLAGE_A1, "active_on": "2026-10-01"}, headers=county.headers("county"))
+    current = client.get(
+        URL, params={"village_code": VILLAGE_A1, "active_on": "2026-10-01"}, headers=county.headers("county")
+    )
     assert [a["user_id"] for a in current.json()["items"]] == [successor.id]
-    before = client.get(URL, params={"village_code": VILLAGE_A1, "active_on": "2026-08-31"}, headers=county.headers("county"))
+    before = client.get(
+        URL, params={"village_code": VILLAGE_A1, "active_on": "2026-08-31"}, headers=county.headers("county")
+    )
     assert [a["user_id"] for a in before.json()["items"]] == [county.users["secretary_a1"].id]
 
 
@@ -93,7 +97,9 @@ def test_a_rotation_that_cannot_be_is_refused_and_changes_nothing(
     before = history(session, VILLAGE_A1)
 
     response = client.post(
-        f"{URL}/{outgoing.id}/rotate", json={"successor_user_id": successor.id, **body}, headers=county.headers("county")
+        f"{URL}/{outgoing.id}/rotate",
+        json={"successor_user_id": successor.id, **body},
+        headers=county.headers("county"),
     )
 
     problem = assert_problem(response, 422)
@@ -133,7 +139,9 @@ def test_a_second_first_secretary_over_the_same_days_is_refused_with_the_clash_n
     assert team.status_code == 201, team.text  # a team member beside the secretary is welcome
 
 
-def test_a_posting_is_ended_or_corrected_and_bad_dates_are_refused(client: TestClient, session: Session, county: County):
+def test_a_posting_is_ended_or_corrected_and_bad_dates_are_refused(
+    client: TestClient, session: Session, county: County
+):
     posting = first_posting(session, county)
     url = f"{URL}/{posting.id}"
 
@@ -144,7 +152,9 @@ def test_a_posting_is_ended_or_corrected_and_bad_dates_are_refused(client: TestC
     secretary = client.patch(url, json={"end_date": "2026-12-31"}, headers=county.headers("secretary_a1"))
     assert_problem(secretary, 403)
 
-    ended = client.patch(url, json={"end_date": "2026-11-30", "dispatch_unit": "县审计局"}, headers=county.headers("town_a"))
+    ended = client.patch(
+        url, json={"end_date": "2026-11-30", "dispatch_unit": "县审计局"}, headers=county.headers("town_a")
+    )
 
     assert ended.status_code == 200, ended.text
     assert (ended.json()["end_date"], ended.json()["dispatch_unit"]) == ("2026-11-30", "县审计局")

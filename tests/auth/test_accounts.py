@@ -99,7 +99,13 @@ def test_nobody_grants_more_than_they_hold(
 def test_a_secretarys_scope_is_one_village_never_wider(client: TestClient, county: County, scope: str):
     created = client.post(
         USERS,
-        json={"username": "wide", "display_name": "范围太宽", "role": "secretary", "scope_code": scope, "password": PASSWORD},
+        json={
+            "username": "wide",
+            "display_name": "范围太宽",
+            "role": "secretary",
+            "scope_code": scope,
+            "password": PASSWORD,
+        },
         headers=county.headers("town_a" if scope == TOWN_A else "county"),
     )
     body = assert_problem(created, 422)
@@ -155,7 +161,9 @@ def test_a_password_reset_gives_a_one_time_password_that_must_be_changed(
 ):
     old_phone = log_in(client, "secretary_a1")
 
-    response = client.post(f"{USERS}/{county.users['secretary_a1'].id}/password-reset", headers=county.headers("town_a"))
+    response = client.post(
+        f"{USERS}/{county.users['secretary_a1'].id}/password-reset", headers=county.headers("town_a")
+    )
 
     assert response.status_code == 200, response.text
     temporary = response.json()["temporary_password"]
@@ -171,7 +179,9 @@ def test_changing_ones_password_keeps_this_session_and_ends_the_others(client: T
     phone = log_in(client, "county")
     url = "/api/v1/me/password"
 
-    wrong_old = client.post(url, json={"old_password": "not-it-at-all", "new_password": "new-pass-2026"}, headers=laptop)
+    wrong_old = client.post(
+        url, json={"old_password": "not-it-at-all", "new_password": "new-pass-2026"}, headers=laptop
+    )
     same = client.post(url, json={"old_password": PASSWORD, "new_password": PASSWORD}, headers=laptop)
     short = client.post(url, json={"old_password": PASSWORD, "new_password": "short"}, headers=laptop)
     username = client.post(url, json={"old_password": PASSWORD, "new_password": "county"}, headers=laptop)
@@ -211,3 +221,12 @@ def test_people_are_found_by_name_role_town_and_state(client: TestClient, county
     assert names(q="b1") == ["secretary_b1"]
     assert names(scope=VILLAGE_B1, is_active="true") == ["secretary_b1"]
     assert_problem(client.get(USERS, params={"scope": "520199"}, headers=county.headers("town_a")), 404)
+
+
+def test_one_account_is_read_within_scope(client: TestClient, county: County):
+    url = f"{USERS}/{county.users['secretary_a1'].id}"
+
+    assert client.get(url, headers=county.headers("town_a")).json()["username"] == "secretary_a1"
+    assert_problem(client.get(url, headers=county.headers("town_b")), 404)
+    assert_problem(client.get(url, headers=county.headers("secretary_a1")), 403)
+    assert_problem(client.get(f"{USERS}/{county.users['admin'].id}", headers=county.headers("county")), 404)

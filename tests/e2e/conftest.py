@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,6 +82,18 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     browser.close()
 
 
+@contextmanager
+def watched(context: BrowserContext) -> Iterator[BrowserContext]:
+    """Yield ``context``; close it after, failing if the app broke its Content-Security-Policy."""
+    refused: list[str] = []
+    context.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    yield context
+    context.close()
+    assert not refused, "the app did something its Content-Security-Policy forbids:\n" + "\n".join(refused)
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
     """A cheap Android phone standing in the field village, location allowed, in Chinese."""
@@ -100,13 +112,18 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
         permissions=["geolocation"],
         service_workers="allow",
     )
-    refused: list[str] = []
-    context.on(
-        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    with watched(context):
+        yield context
+
+
+@pytest.fixture
+def desk(browser: Browser) -> Iterator[BrowserContext]:
+    """A county office's computer: a 1366 px wide screen, in Chinese."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="allow"
     )
-    yield context
-    context.close()
-    assert not refused, "the app did something its Content-Security-Policy forbids:\n" + "\n".join(refused)
+    with watched(context):
+        yield context
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,9 @@ from api.ops.pwa import ONLINE_ONLY, PACKAGED_PWA_DIR, shell_manifest
 from api.settings import Settings
 
 JS_DIR = PACKAGED_PWA_DIR / "js"
-SHELL_BUDGET_BYTES = 100_000
+# What a phone downloads over one bar of signal: the shell as it crosses the link, gzipped by
+# the server (api/ops/pwa.py), about a third of its size on disk.
+SHELL_BUDGET_GZIP_BYTES = 45_000
 
 
 def _modules() -> list[Path]:
@@ -39,6 +41,7 @@ def test_service_worker_precaches_every_file_of_the_app(client: TestClient) -> N
     online_only = {f for f in everything if f.removeprefix("/").startswith(ONLINE_ONLY)}
     assert "/js/supervise/overview.js" in online_only, "the supervisors' screens are served but not kept on phones"
     assert "/js/insecure.js" in online_only
+    assert "/js/history.js" in online_only, "a secretary's records on the server need a signal anyway"
     assert set(files) == everything - {"/sw.js"} - online_only
     for path in files:
         assert client.get(path).status_code == 200, path
@@ -92,16 +95,17 @@ def _keys(catalogue: Path) -> set[str]:
 
 def test_every_message_the_app_shows_is_in_the_catalogue() -> None:
     """Every key a screen uses has words; the phones' screens find theirs in the precached
-    catalogue, the supervisors' (online-only) screens may also use their own."""
+    catalogue, the supervisors' and the county office's (online-only) screens may also use
+    their folder's own."""
     phone_catalogue = JS_DIR / "messages.js"
-    supervise_catalogue = JS_DIR / "supervise" / "messages.js"
+    own_catalogues = {folder: JS_DIR / folder / "messages.js" for folder in ("supervise", "admin")}
     phone_keys = _keys(phone_catalogue)
-    catalogue = phone_keys | _keys(supervise_catalogue)
     for module in _modules():
-        if module in (phone_catalogue, supervise_catalogue):
+        if module == phone_catalogue or module in own_catalogues.values():
             continue
         source = module.read_text(encoding="utf-8")
-        available = catalogue if module.parent.name == "supervise" else phone_keys
+        own = own_catalogues.get(module.parent.name)
+        available = phone_keys | _keys(own) if own else phone_keys
         assert set(re.findall(r'\bt\("([\w.]+)"', source)) - available == set(), module.name
         for prefix in set(re.findall(r"\bt\(`([\w.]+)\.\$\{", source)):
             assert any(key.startswith(f"{prefix}.") for key in available), (module.name, prefix)
@@ -112,9 +116,16 @@ def test_every_message_the_app_shows_is_in_the_catalogue() -> None:
         assert f"kind.{kind}" in phone_keys
 
 
-def test_the_app_shell_fits_the_budget_for_a_slow_link() -> None:
-    """What every phone downloads and keeps: HTML, JS and CSS (icons aside) under 100 KB."""
+def test_the_app_shell_fits_the_budget_for_a_slow_link(settings: Settings) -> None:
+    """What every phone downloads and keeps: HTML, JS and CSS (icons aside) under 45 KB on the wire."""
     files = shell_manifest(PACKAGED_PWA_DIR)["files"]
     assert isinstance(files, list)
-    shell = [PACKAGED_PWA_DIR / f.lstrip("/") for f in files if f.endswith((".html", ".js", ".css"))]
-    assert sum(p.stat().st_size for p in shell) <= SHELL_BUDGET_BYTES
+    shell = [f for f in files if f.endswith((".html", ".js", ".css"))]
+    with TestClient(create_app(settings)) as client:
+        sent = 0
+        for path in shell:
+            response = client.get(path, headers={"Accept-Encoding": "gzip"})
+            assert response.status_code == 200, path
+            assert response.headers.get("content-encoding") == "gzip" or len(response.content) < 512, path
+            sent += int(response.headers.get("content-length", len(response.content)))
+    assert sent <= SHELL_BUDGET_GZIP_BYTES, f"{sent} bytes"
