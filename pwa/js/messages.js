@@ -24,7 +24,6 @@ const zh = {
   "account.save": "保存新密码",
   "account.changed": "密码已修改，其他设备上的登录已失效。",
   "account.offline": "修改密码需要联网。",
-  "account.records": "我的记录和待发送",
   "auth.expired": "登录已过期，记录都保存在手机上。请重新登录，登录后会自动发送。",
   "auth.login": "重新登录",
   "update.ready": "新版本可用。",

@@ -6,6 +6,7 @@ import { t } from "../messages.js";
 import { records } from "../outbox.js";
 import { session } from "../session.js";
 import { formatTime, h } from "../ui.js";
+import { logOutButton } from "./account.js";
 import { stateBadge } from "./common.js";
 
 export const title = () => t("records.title");
@@ -21,7 +22,7 @@ export async function render({ app }) {
   import("../history.js")
     .then((history) => history.serverOnly(local))
     .then((server) => show([...local, ...server]), () => show(local, "records.unavailable"));
-  return h("div", { class: "stack" }, shown, account(app, local));
+  return h("div", { class: "stack" }, shown, await account(app));
 }
 
 function when(record) {
@@ -32,22 +33,15 @@ function newestFirst(a, b) {
   return Date.parse(when(b)) - Date.parse(when(a));
 }
 
-/** Who is logged in, and the way out (which keeps whatever still waits to be sent). */
-function account(app, all) {
-  const unsent = all.filter((r) => r.state !== "sent").length;
+/** Who is logged in, their account (修改密码) and the way out, which keeps what waits to be sent. */
+async function account(app) {
   const me = session().me;
   return h(
     "section",
     { class: "card stack", "aria-label": t("account.title") },
     h("p", {}, t("account.who", { name: me.display_name, username: me.username })),
-    h(
-      "button",
-      {
-        class: "secondary",
-        onclick: () => (!unsent || confirm(t("account.confirmLogout", { count: unsent }))) && app.logOut(),
-      },
-      t("account.logout"),
-    ),
+    h("a", { class: "button secondary", href: "#/account" }, t("account.change")),
+    await logOutButton(app),
   );
 }
 
