@@ -131,6 +131,7 @@ def test_a_county_staffer_posts_rotates_resets_and_switches_off_secretaries(  # 
     expect(history.locator("tbody tr").last).not_to_contain_text("至今")
     office.open("#/places")
     expect(office.page.locator(f"tr[data-village='{NEW_VILLAGE}']")).to_contain_text("王军")
+    expect(office.page.locator("#toast")).to_be_hidden()
     screenshot(office.page, "admin-places")
 
     # The successor's password is reset; their phone must choose a new one before anything else.
@@ -138,6 +139,7 @@ def test_a_county_staffer_posts_rotates_resets_and_switches_off_secretaries(  # 
     office.page.get_by_role("button", name="重置密码").click()
     temporary = office.page.get_by_label("临时密码").inner_text()
     assert len(temporary) >= 10
+    expect(office.page.locator("#toast")).to_be_hidden()
     screenshot(office.page, "admin-password-reset")
     successor_phone = browser.new_context(viewport={"width": 360, "height": 640}, locale="zh-CN")
     try:
