@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from api.assignments.models import Assignment
 from api.auth.models import User
-from api.auth.passwords import hash_password, verify_password
+from api.auth.passwords import hash_password
 from api.auth.principal import Principal
 from api.auth.schemas import UserUpdate
 from api.errors import Forbidden, InvalidInput, NotFound
@@ -172,10 +172,9 @@ def reset_password(*, session: Session, user_id: int, by: Principal | None) -> s
     return temporary
 
 
-def change_own_password(*, session: Session, user: User, old_password: str, new_password: str) -> User:
-    """Change one's own password, knowing the old one; every other session of the account ends."""
-    if not verify_password(user.password_hash, old_password):
-        raise InvalidInput("原密码不正确。", loc=("body", "old_password"))
+def change_own_password(*, user: User, old_password: str, new_password: str) -> User:
+    """Change one's own password once the old one is checked (``service.check_password``);
+    every other session of the account ends."""
     if new_password == old_password:
         raise InvalidInput(f"新密码不能与原密码相同。{PASSWORD_RULES}", loc=("body", "new_password"))
     if new_password.casefold() == user.username.casefold():
@@ -183,6 +182,4 @@ def change_own_password(*, session: Session, user: User, old_password: str, new_
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.session_epoch += 1
-    session.add(user)
-    session.flush()
     return user

@@ -31,6 +31,7 @@ from api.auth.schemas import (
 )
 from api.clock import TodayDep
 from api.db import SessionDep
+from api.errors import InvalidInput, NotAuthenticated
 from api.pagination import Page, PageDep, paginate
 from api.regions.models import Region
 from api.routing import api_router
@@ -102,16 +103,25 @@ def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
     "/me/password",
     response_model=TokenOut,
     summary="修改自己的密码（其他设备上的登录随之失效）",
-    description=PASSWORD_RULES + "返回一个新的登录令牌，供当前设备继续使用。",
+    description=PASSWORD_RULES + "返回一个新的登录令牌，供当前设备继续使用。原密码输错的次数与登录失败一起计算。",
+    responses={429: {"description": "原密码输错次数过多，请按 Retry-After 稍后再试"}},
 )
 def change_password(data: PasswordChange, request: Request, session: SessionDep, user: CurrentUser) -> TokenOut:
-    mine = session.get(User, user.id)
-    assert mine is not None
-    assert mine.id is not None
-    accounts.change_own_password(
-        session=session, user=mine, old_password=data.old_password, new_password=data.new_password
-    )
     settings = request.app.state.settings
+    try:  # a wrong old password counts like a failed login: a stolen session cannot guess it
+        mine = service.check_password(
+            session=session,
+            settings=settings,
+            username=user.username,
+            password=data.old_password,
+            client_addr=request.client.host if request.client else "unknown",
+            device=devices.recognise(request, user.username, key=settings.signing_key),
+        )
+    except NotAuthenticated as exc:
+        raise InvalidInput("原密码不正确。", loc=("body", "old_password")) from exc
+    assert mine.id is not None
+    accounts.change_own_password(user=mine, old_password=data.old_password, new_password=data.new_password)
+    session.add(mine)
     token, lifetime = issue_access_token(
         user_id=mine.id, key=settings.signing_key, minutes=settings.access_token_minutes, epoch=mine.session_epoch
     )

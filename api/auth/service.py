@@ -27,7 +27,23 @@ def _could_be_username(typed: str) -> bool:
 def log_in(
     *, session: Session, settings: Settings, username: str, password: str, client_addr: str, device: str | None
 ) -> tuple[User, str, int]:
-    """The user and a fresh access token, or an error; a failure stays counted though the request fails.
+    """The user and a fresh access token, or an error (see ``check_password``)."""
+    user = check_password(
+        session=session, settings=settings, username=username, password=password, client_addr=client_addr, device=device
+    )
+    assert user.id is not None
+    token, lifetime = issue_access_token(
+        user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes, epoch=user.session_epoch
+    )
+    return user, token, lifetime
+
+
+def check_password(
+    *, session: Session, settings: Settings, username: str, password: str, client_addr: str, device: str | None
+) -> User:
+    """The active user with this name and password, or an error; every check counts against the
+    login throttle (a login, or the old password of a password change), and a failure stays
+    counted though the request fails.
 
     ``device`` is the nonce of the device cookie the browser presented for this account, if
     any. The attempt is committed before the password is checked, and no transaction is open
@@ -50,11 +66,7 @@ def log_in(
         fail(session=session, attempt=attempt)
         raise NotAuthenticated("用户名或密码不正确。")
     succeed(session=session, attempt=attempt)
-    assert user.id is not None
-    token, lifetime = issue_access_token(
-        user_id=user.id, key=settings.signing_key, minutes=settings.access_token_minutes, epoch=user.session_epoch
-    )
-    return user, token, lifetime
+    return user
 
 
 def create_user(*, session: Session, data: UserCreate, by: Principal | None) -> User:

@@ -230,3 +230,19 @@ def test_one_account_is_read_within_scope(client: TestClient, county: County):
     assert_problem(client.get(url, headers=county.headers("town_b")), 404)
     assert_problem(client.get(url, headers=county.headers("secretary_a1")), 403)
     assert_problem(client.get(f"{USERS}/{county.users['admin'].id}", headers=county.headers("county")), 404)
+
+
+def test_guessing_the_old_password_is_throttled_like_a_login(client: TestClient, county: County, settings):
+    headers = county.headers("county")
+    url = "/api/v1/me/password"
+    for _ in range(settings.login_max_failures):
+        wrong = client.post(
+            url, json={"old_password": "a-wrong-guess", "new_password": "new-pass-2026"}, headers=headers
+        )
+        assert_problem(wrong, 422)
+
+    right = client.post(url, json={"old_password": PASSWORD, "new_password": "new-pass-2026"}, headers=headers)
+
+    assert_problem(right, 429)
+    assert right.headers["retry-after"]
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # nothing changed
