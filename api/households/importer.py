@@ -23,7 +23,7 @@ from api.households.schemas import ImportRejection, ImportResult
 from api.households.spreadsheet import Table
 from api.regions import codes
 from api.regions.models import Region
-from api.validators import clean_phone, line_problem
+from api.validators import clean_phone, line_problem, text_problem
 
 _TAG_SEPARATORS = re.compile(r"[、,，;；]")
 _LIMITS = {"household_no": 40, "head_name": 50, "group_name": 50, "address": 200}
@@ -42,6 +42,20 @@ _FIELD_NAMES = {
 
 class RowRejected(ValueError):
     """One row cannot be imported; the message is the reason shown to the importer."""
+
+
+def _rejection(number: int, raw: dict[str, str], reason: str) -> ImportRejection:
+    """A refused row with its cells as read, by their headers, to be fixed and imported again."""
+    values = {_FIELD_NAMES[name]: _sendable(text) for name, text in raw.items()}
+    return ImportRejection(row=number, reason=reason, values=values)
+
+
+def _sendable(text: str) -> str:
+    """The cell as text may hold it (``api.validators.Text``), so that the row can be sent back
+    for its spreadsheet: a control character that got it rejected becomes U+FFFD."""
+    if text_problem(text) is None:
+        return text
+    return "".join("\ufffd" if text_problem(char) else char for char in text)
 
 
 @dataclass
@@ -112,33 +126,33 @@ def _clean_tags(text: str) -> list[str]:
 def import_households(*, session: Session, table: Table, by: Principal | None) -> ImportResult:
     """Apply a parsed ledger. ``by`` is None for the command line (acting as administrator)."""
     rejected: list[ImportRejection] = []
-    cleaned: list[tuple[int, dict[str, Any]]] = []
+    cleaned: list[tuple[int, dict[str, str], dict[str, Any]]] = []
     first_row_of: dict[tuple[str, str], int] = {}
     for number, raw in table.rows:
         try:
             values = _clean_row(raw, table.columns)
         except RowRejected as exc:
-            rejected.append(ImportRejection(row=number, reason=str(exc)))
+            rejected.append(_rejection(number, raw, str(exc)))
             continue
         key = (values["village_code"], values["household_no"])
         if key in first_row_of:
-            rejected.append(ImportRejection(row=number, reason=f"户编号 {key[1]} 与第 {first_row_of[key]} 行重复"))
+            rejected.append(_rejection(number, raw, f"户编号 {key[1]} 与第 {first_row_of[key]} 行重复"))
             continue
         first_row_of[key] = number
-        cleaned.append((number, values))
+        cleaned.append((number, raw, values))
 
-    village_codes = {values["village_code"] for _, values in cleaned}
+    village_codes = {values["village_code"] for _, _, values in cleaned}
     villages = _Villages(known=_load_regions(session, village_codes), by=by)
     villages.households = _load_households(session, village_codes)
 
     to_create: list[dict[str, Any]] = []
     updated = unchanged = 0
     now = utcnow()
-    for number, values in cleaned:
+    for number, raw, values in cleaned:
         try:
             villages.check(values["village_code"])
         except RowRejected as exc:
-            rejected.append(ImportRejection(row=number, reason=str(exc)))
+            rejected.append(_rejection(number, raw, str(exc)))
             continue
         existing = villages.households.get((values["village_code"], values["household_no"]))
         if existing is None:

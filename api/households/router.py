@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import File, Query, Request, UploadFile, status
+from fastapi import File, Query, Request, Response, UploadFile, status
 
 from api.audit.service import log_read
 from api.auth.models import SUPERVISOR_ROLES
@@ -12,9 +13,9 @@ from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
 from api.db import SessionDep
 from api.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
-from api.households import importer, service
+from api.households import export, importer, service
 from api.households.models import Household
-from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult
+from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate, ImportResult, RejectedRows
 from api.households.spreadsheet import NotASpreadsheet, SpreadsheetError, TooManyRows, read_table
 from api.pagination import Page, PageDep, paginate
 from api.routing import api_router
@@ -22,6 +23,15 @@ from api.validators import RegionCodeQuery, RowIdPath, SearchText
 
 router = api_router(prefix="/households", tags=["households"])
 imports_router = api_router(prefix="/imports", tags=["households"])
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_A_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+def _attachment(name: str) -> dict[str, str]:
+    """Save as ``name``: the RFC 5987 form keeps a Chinese file name intact."""
+    return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
 
 
 @router.post("", response_model=HouseholdPublic, status_code=status.HTTP_201_CREATED, summary="新增农户")
@@ -93,3 +103,35 @@ def import_households(
     except SpreadsheetError as exc:
         raise InvalidInput(str(exc)) from exc
     return importer.import_households(session=session, table=table, by=principal)
+
+
+@imports_router.get(
+    "/households/template",
+    response_class=Response,
+    summary="下载农户台账模板：表头和一行示例（XLSX 或 CSV）",
+    responses={200: {"description": "农户台账模板.xlsx 或 .csv", "content": {XLSX: _A_FILE, CSV: _A_FILE}}},
+)
+def household_template(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx（默认）或 csv（UTF-8，带 BOM）")] = "xlsx",
+) -> Response:
+    require_roles(principal, *SUPERVISOR_ROLES, action="下载农户台账模板")
+    village = service.example_village(session=session, by=principal)
+    disposition = _attachment(f"{export.TEMPLATE_NAME}.{format}")
+    if format == "csv":
+        return Response(export.template_csv(village), media_type=CSV, headers=disposition)
+    return Response(export.template_xlsx(village), media_type=XLSX, headers=disposition)
+
+
+@imports_router.post(
+    "/households/rejected",
+    response_class=Response,
+    summary="把导入时出错的行做成 Excel：原表头加“错误原因”列，修改后可直接重新导入",
+    responses={200: {"description": "农户台账出错的行.xlsx", "content": {XLSX: _A_FILE}}},
+)
+def rejected_rows(data: RejectedRows, principal: CurrentPrincipal) -> Response:
+    require_roles(principal, *SUPERVISOR_ROLES, action="下载出错的行")
+    return Response(
+        export.rejected_xlsx(data.rows), media_type=XLSX, headers=_attachment(f"{export.REJECTED_NAME}.xlsx")
+    )

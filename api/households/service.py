@@ -16,6 +16,7 @@ from api.db import flush_unique, utcnow
 from api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from api.households.models import Household
 from api.households.schemas import HouseholdCreate, HouseholdPublic, HouseholdUpdate
+from api.regions.models import Region
 from api.regions.service import require_village
 
 EDITOR_ROLES = (*SUPERVISOR_ROLES, "secretary")
@@ -105,3 +106,9 @@ def to_public(household: Household, by: Principal) -> HouseholdPublic:
     data = household.model_dump()
     data["phone"] = phone_as_seen_by(by, household.phone)
     return HouseholdPublic.model_validate(data)
+
+
+def example_village(*, session: Session, by: Principal) -> str | None:
+    """A village ``by`` may import into (the first by code), for the ledger template's example row."""
+    stmt = select(Region.code).where(Region.level == "village", by.where_under(Region.code))
+    return session.exec(stmt.order_by(col(Region.code)).limit(1)).first()

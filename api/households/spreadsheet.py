@@ -3,7 +3,8 @@
 Pure bytes-in, rows-out code with no database, so every odd file a county office produces can
 be tested on its own. Ledgers often carry a title line above the headers and columns we do
 not use (序号, 身份证号…); the header row is found by its names, and extra columns are
-reported, not refused.
+reported, not refused. The 错误原因 column of a file of rejected rows (``api.households.export``)
+is neither imported nor reported: that file, once fixed, is imported again as it is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ HEADERS = {
     "标签": "tags",
 }
 REQUIRED = ("村代码", "户编号", "户主姓名")
+REASON_HEADER = "错误原因"
 MAX_ROWS = 100_000
 _HEADER_SEARCH_ROWS = 10
 # A ledger has a dozen columns; cells further right than this are not looked at, so a stray
@@ -207,7 +209,7 @@ def _to_table(numbered_rows: Iterable[tuple[int, list[str]]]) -> Table:
     for index, name in enumerate(header):
         if name in HEADERS and HEADERS[name] not in positions:
             positions[HEADERS[name]] = index
-        elif name:
+        elif name and name != REASON_HEADER:
             ignored.append(name)
 
     rows: list[tuple[int, dict[str, str]]] = []

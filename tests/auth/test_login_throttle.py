@@ -7,7 +7,6 @@ earlier login) and per client address (failures only, sized for an office behind
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
