@@ -16,13 +16,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Changed in place (ALTER TABLE; SQLite 3.35+ drops columns too), never by copying the table:
+# other tables' foreign keys point at app_user, and SQLite refuses to drop a referenced table.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
+    with op.batch_alter_table("app_user", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
+    with op.batch_alter_table("app_user", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("session_epoch")
         batch_op.drop_column("must_change_password")
