@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 Row = TypeVar("Row")
 
@@ -63,18 +64,33 @@ class Column(Generic[Row]):
 
 
 def csv_bytes(columns: Sequence[Column[Row]], rows: Iterable[Row]) -> bytes:
-    """UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV."""
+    """A whole CSV file: its header (see ``csv_header``) and its rows."""
+    return csv_header(columns) + csv_rows(columns, rows)
+
+
+def csv_header(columns: Sequence[Column[Row]]) -> bytes:
+    """The start of a CSV file: the byte-order mark Excel needs to read Chinese, and the header row."""
+    return "\ufeff".encode() + _csv_lines([[c.header for c in columns]])
+
+
+def csv_rows(columns: Sequence[Column[Row]], rows: Iterable[Row]) -> bytes:
+    """Rows of a CSV file, without its header: a file sent in parts is the header, then these."""
+    return _csv_lines([c.value(row) for c in columns] for row in rows)
+
+
+def _csv_lines(lines: Iterable[list[Any]]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([csv_cell(c.header) for c in columns])
-    for row in rows:
-        writer.writerow([csv_cell(c.value(row)) for c in columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    csv.writer(out).writerows([csv_cell(value) for value in line] for line in lines)
+    return out.getvalue().encode("utf-8")
 
 
-def new_book() -> Workbook:
-    """A workbook without its default empty sheet."""
-    book = Workbook()
+def new_book(*, write_only: bool = False) -> Workbook:
+    """A workbook without its default empty sheet.
+
+    A write-only workbook keeps its rows in a temporary file rather than in memory, for exports
+    whose length has no bound; its sheets are filled with ``start_sheet`` and ``append_rows``.
+    """
+    book = Workbook(write_only=write_only)
     if book.active is not None:
         book.remove(book.active)
     return book
@@ -90,32 +106,55 @@ def add_sheet(
     landscape: bool = True,
 ) -> None:
     """A sheet with a bold, frozen header row, set widths and formats, ready to print on A4."""
-    sheet = book.create_sheet(name)
-    sheet.append([_clean(c.header) for c in columns])
-    for row in rows:
-        sheet.append([_clean(c.value(row)) for c in columns])
-        for cell, column in zip(sheet[sheet.max_row], columns, strict=True):
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # openpyxl makes "=…" a formula; stored text is never one
-                cell.quotePrefix = True
-            if number_format := column.format_of(row):
-                cell.number_format = number_format
+    append_rows(start_sheet(book, name, columns, title=title, landscape=landscape), columns, rows)
+
+
+def start_sheet(
+    book: Workbook, name: str, columns: Sequence[Column[Row]], *, title: str, landscape: bool = True
+) -> Worksheet:
+    """A new sheet with its bold, frozen header row, column widths and A4 print setup, and no rows yet.
+
+    The header row goes in last: a write-only sheet writes its columns, views and print setup
+    when its first row arrives.
+    """
+    # Typed as a worksheet: a write-only sheet has the same settings, made with it.
+    sheet: Worksheet = book.create_sheet(name)
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    for cell in sheet[1]:
+    header = [_cell(sheet, column.header, None) for column in columns]
+    for cell in header:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.sheet_properties.pageSetUpPr is not None:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
     if sheet.oddHeader is not None:
         sheet.oddHeader.center.text = title
     if sheet.oddFooter is not None:
         sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
+    sheet.append(header)
+    return sheet
+
+
+def append_rows(sheet: Worksheet, columns: Sequence[Column[Row]], rows: Iterable[Row]) -> None:
+    """Rows at the bottom of a sheet made by ``start_sheet``, every text a text cell."""
+    for row in rows:
+        sheet.append([_cell(sheet, column.value(row), column.format_of(row)) for column in columns])
+
+
+def _cell(sheet: Worksheet, value: Any, number_format: str | None) -> Cell:
+    cell = WriteOnlyCell(sheet, _clean(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl makes "=…" a formula; stored text is never one
+        cell.quotePrefix = True
+    if number_format:
+        cell.number_format = number_format
+    return cell
 
 
 def book_bytes(book: Workbook) -> bytes:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import col
 
 from api.audit.models import AuditEntry, Resource
@@ -15,12 +15,18 @@ from api.validators import Instant, RowIdQuery
 
 
 class AuditEntryPublic(BaseModel):
-    """One logged read. ``record_id`` is set for a single record, ``filters`` for a list."""
+    """One logged read. ``record_id`` is set for a single record, ``filters`` for a list.
+
+    Who read it comes named as well as numbered, so that the log reads without a second lookup.
+    """
 
     id: int
     at: datetime
     user_id: int | None
+    username: str | None = Field(description="读取人的账号（API 令牌读取时为空）")
+    user_display_name: str | None = Field(description="读取人的姓名（API 令牌读取时为空）")
     token_id: int | None
+    token_name: str | None = Field(description="读取所用 API 令牌的名称（个人账号读取时为空）")
     role: str
     resource: Resource
     record_id: str | None
