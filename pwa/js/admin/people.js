@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { t } from "../messages.js";
 import { h } from "../ui.js";
 import "./messages.js";
-import { creatableRoles, errorLine, field, loadPlaces, placeOptions, scopesFor } from "./scope.js";
+import { errorLine, field, loadPlaces, placeOptions, roleAndScope } from "./scope.js";
 
 export const title = () => t("people.title");
 
@@ -104,20 +104,12 @@ export function scopeLabel(code, places) {
 
 /** 新建账号: the roles this account may hand out, each with the scopes that fit it. */
 function createForm(app, places) {
-  const roles = creatableRoles();
   const [username, usernameField] = field("new-username", t("people.username"), h("input", { required: true, minlength: 2, maxlength: 50, pattern: "[A-Za-z0-9_.\\-@]+", autocomplete: "off" }));
   const [name, nameField] = field("new-name", t("people.name"), h("input", { required: true, maxlength: 50 }));
   const [phone, phoneField] = field("new-phone", t("people.phone"), h("input", { type: "tel", maxlength: 20, inputmode: "tel" }));
-  const [role, roleField] = field("new-role", t("people.role"), h("select", { required: true }, roles.map((r) => h("option", { value: r, selected: r === "secretary" }, t(`role.${r}`)))));
-  const [scope, scopeField] = field("new-scope", t("people.scope"), h("select", {}));
+  const [role, roleField, scope, scopeField] = roleAndScope("new", places);
   const [password, passwordField] = field("new-password", t("people.password"), h("input", { type: "password", required: true, minlength: 8, maxlength: 200, autocomplete: "new-password" }));
   const error = errorLine();
-  const fillScopes = () => {
-    scope.replaceChildren(...placeOptions(scopesFor(role.value, places), places));
-    scopeField.hidden = role.value === "admin";
-  };
-  role.addEventListener("change", fillScopes);
-  fillScopes();
 
   async function submit(event) {
     event.preventDefault();

@@ -4,10 +4,10 @@
 import { api, apiAll } from "../api.js";
 import { t } from "../messages.js";
 import { session } from "../session.js";
-import { h, toast } from "../ui.js";
+import { h } from "../ui.js";
 import "./messages.js";
 import { scopeLabel } from "./people.js";
-import { creatableRoles, errorLine, field, loadPlaces, placeOptions, scopesFor, today } from "./scope.js";
+import { attempt, errorLine, field, loadPlaces, placeOptions, roleAndScope, today } from "./scope.js";
 
 export const title = () => t("person.title");
 
@@ -40,31 +40,16 @@ function summary(person, places) {
 function editForm(app, person, places, self) {
   const [name, nameField] = field("edit-name", t("people.name"), h("input", { required: true, maxlength: 50, value: person.display_name }));
   const [phone, phoneField] = field("edit-phone", t("people.phone"), h("input", { type: "tel", maxlength: 20, placeholder: person.phone ?? "" }));
-  const roles = creatableRoles();
-  const [role, roleField] = field("edit-role", t("people.role"), h("select", { disabled: self || !roles.includes(person.role) }, roles.map((r) => h("option", { value: r, selected: r === person.role }, t(`role.${r}`)))));
-  const [scope, scopeField] = field("edit-scope", t("people.scope"), h("select", { disabled: self }));
+  const [role, roleField, scope, scopeField] = roleAndScope("edit", places, { role: person.role, scope: person.scope_code, disabled: self });
   const error = errorLine();
-  const fillScopes = () => {
-    scope.replaceChildren(...placeOptions(scopesFor(role.value, places), places, person.scope_code));
-    scopeField.hidden = role.value === "admin";
-  };
-  role.addEventListener("change", fillScopes);
-  fillScopes();
 
-  async function submit(event) {
+  function submit(event) {
     event.preventDefault();
-    error.show("");
     const changes = { display_name: name.value.trim() };
     if (phone.value.trim()) changes.phone = phone.value.trim(); // shown masked: blank keeps the number
     if (!self && role.value !== person.role) changes.role = role.value;
     if (!self && role.value !== "admin" && scope.value !== person.scope_code) changes.scope_code = scope.value;
-    try {
-      await api(`/users/${person.id}`, { method: "PATCH", json: changes });
-      toast(t("admin.saved"));
-      app.refresh();
-    } catch (e) {
-      error.show(e.words);
-    }
+    attempt(app, error, () => api(`/users/${person.id}`, { method: "PATCH", json: changes }));
   }
 
   return h(
@@ -83,16 +68,11 @@ function accountActions(app, person) {
   const error = errorLine();
   const shown = h("div", { class: "stack", hidden: true });
 
-  async function switchActive() {
+  function switchActive() {
     const key = person.is_active ? "person.confirmDeactivate" : "person.confirmReactivate";
     if (!confirm(t(key, { name: person.display_name }))) return;
-    try {
-      await api(`/users/${person.id}`, { method: "PATCH", json: { is_active: !person.is_active } });
-      toast(t(person.is_active ? "person.deactivated" : "person.reactivated"));
-      app.refresh();
-    } catch (e) {
-      error.show(e.words);
-    }
+    const request = () => api(`/users/${person.id}`, { method: "PATCH", json: { is_active: !person.is_active } });
+    attempt(app, error, request, person.is_active ? "person.deactivated" : "person.reactivated");
   }
 
   async function reset() {
@@ -167,19 +147,10 @@ function postForm(app, person, places) {
   const [end, endField] = field("post-end", t("place.endOptional"), h("input", { type: "date" }));
   const error = errorLine();
 
-  async function submit(event) {
+  function submit(event) {
     event.preventDefault();
-    error.show("");
-    try {
-      await api("/assignments", {
-        method: "POST",
-        json: { user_id: person.id, village_code: village.value, position: position.value, dispatch_unit: unit.value.trim(), start_date: start.value, end_date: end.value || null },
-      });
-      toast(t("person.posted"));
-      app.refresh();
-    } catch (e) {
-      error.show(e.words);
-    }
+    const json = { user_id: person.id, village_code: village.value, position: position.value, dispatch_unit: unit.value.trim(), start_date: start.value, end_date: end.value || null };
+    attempt(app, error, () => api("/assignments", { method: "POST", json }), "person.posted");
   }
 
   return h(

@@ -3,9 +3,9 @@
 
 import { api, apiAll } from "../api.js";
 import { t } from "../messages.js";
-import { h, toast } from "../ui.js";
+import { h } from "../ui.js";
 import "./messages.js";
-import { errorLine, field, loadPlaces, today } from "./scope.js";
+import { attempt, errorLine, field, loadPlaces, today } from "./scope.js";
 
 export const title = () => t("place.title");
 
@@ -66,29 +66,20 @@ function factsForm(app, village) {
     }
   }
 
-  async function submit(event) {
+  function submit(event) {
     event.preventDefault();
-    error.show("");
     const numberOrNull = (input) => (input.value === "" ? null : Number(input.value));
-    try {
-      await api(`/regions/${village.code}`, {
-        method: "PATCH",
-        json: {
-          name: name.value.trim(),
-          lat: numberOrNull(lat),
-          lon: numberOrNull(lon),
-          radius_m: numberOrNull(radius),
-          weak_lax: weak.checked,
-          weak_lax_reasons: reasons.value.split(REASON_SEPARATORS).map((r) => r.trim()).filter(Boolean),
-          rectification_status: status.value,
-          plan: plan.value.trim() || null,
-        },
-      });
-      toast(t("admin.saved"));
-      app.refresh();
-    } catch (e) {
-      error.show(e.words);
-    }
+    const json = {
+      name: name.value.trim(),
+      lat: numberOrNull(lat),
+      lon: numberOrNull(lon),
+      radius_m: numberOrNull(radius),
+      weak_lax: weak.checked,
+      weak_lax_reasons: reasons.value.split(REASON_SEPARATORS).map((r) => r.trim()).filter(Boolean),
+      rectification_status: status.value,
+      plan: plan.value.trim() || null,
+    };
+    attempt(app, error, () => api(`/regions/${village.code}`, { method: "PATCH", json }));
   }
 
   return h(
@@ -112,16 +103,7 @@ function postingsSection(app, village, postings, names, people) {
   const current = rows.filter((a) => a.start_date <= now && (!a.end_date || a.end_date >= now));
   const error = errorLine();
   const panel = h("div", { class: "stack" });
-  const act = async (request, done) => {
-    error.show("");
-    try {
-      await request();
-      toast(t(done));
-      app.refresh();
-    } catch (e) {
-      error.show(e.words);
-    }
-  };
+  const act = (request, done) => attempt(app, error, request, done);
 
   function endPosting(posting) {
     const [date, dateField] = field("end-date", t("place.endOn"), h("input", { type: "date", required: true, value: now, min: posting.start_date }));

@@ -2,8 +2,9 @@
 // pickers), the roles it may hand out, and a form field or two.
 
 import { apiAll } from "../api.js";
+import { t } from "../messages.js";
 import { session } from "../session.js";
-import { h } from "../ui.js";
+import { h, toast } from "../ui.js";
 
 // Mirrors CREATABLE_ROLES in api/auth/accounts.py: nobody grants more than they hold.
 const CREATABLE = {
@@ -46,6 +47,35 @@ export function placeOptions(list, places, selected) {
     const town = r.level === "village" ? places.townOf(r.code)?.name : null;
     return h("option", { value: r.code, selected: r.code === selected }, town ? `${town} · ${r.name}` : r.name);
   });
+}
+
+/**
+ * A role picker limited to the roles this account may hand out, and a scope picker offering
+ * the places that fit the chosen role: [role, roleField, scope, scopeField].
+ */
+export function roleAndScope(prefix, places, { role: current = "secretary", scope: currentScope = null, disabled = false } = {}) {
+  const roles = creatableRoles();
+  const [role, roleField] = field(`${prefix}-role`, t("people.role"), h("select", { required: true, disabled: disabled || !roles.includes(current) }, roles.map((r) => h("option", { value: r, selected: r === current }, t(`role.${r}`)))));
+  const [scope, scopeField] = field(`${prefix}-scope`, t("people.scope"), h("select", { disabled }));
+  const fill = () => {
+    scope.replaceChildren(...placeOptions(scopesFor(role.value, places), places, currentScope));
+    scopeField.hidden = role.value === "admin";
+  };
+  role.addEventListener("change", fill);
+  fill();
+  return [role, roleField, scope, scopeField];
+}
+
+/** Send a change; then a toast saying `done` and a redraw, or the server's words in `error`. */
+export async function attempt(app, error, request, done = "admin.saved") {
+  error.show("");
+  try {
+    await request();
+    toast(t(done));
+    app.refresh();
+  } catch (e) {
+    error.show(e.words);
+  }
 }
 
 /** A labelled field: [the control, the wrapper to put in the form]. */
