@@ -75,7 +75,8 @@ def _overview_lines(b: Bulletin) -> list[Line]:
         ("范围", b.scope_name, None),
         ("季度", b.quarter, None),
         ("统计期间", f"{b.period_start.isoformat()} 至 {b.period_end.isoformat()}", None),
-        ("村数", o.villages, COUNT),
+        ("村数（本季度有派驻）", o.villages, COUNT),
+        ("没有派驻、不参加统计的村", b.unposted_villages, COUNT),
         ("农户数", o.households, COUNT),
         ("本季度走访户数", o.households_visited, COUNT),
         ("入户覆盖率", o.coverage, PERCENT),
@@ -167,7 +168,8 @@ def bulletin_html(b: Bulletin, *, tz: ZoneInfo) -> str:
 
     summary = (
         f"本季度（{b.period_start.isoformat()} 至 {b.period_end.isoformat()}{'' if b.complete else '，季度未结束'}），"
-        f"{escape(b.scope_name)}共 {o.villages:,} 个村、{o.households:,} 户。"
+        f"{escape(b.scope_name)}有派驻的村共 {o.villages:,} 个、{o.households:,} 户"
+        f"（另有 {b.unposted_villages:,} 个村本季度没有派驻，不参加统计和排名）。"
         f"第一书记入户走访 {o.households_visited:,} 户，"
         f"覆盖率 {pct(o.coverage)}；走访 {o.visits:,} 次；驻村率 {pct(o.presence_rate)}。"
         f"督查抽查见到农户 {o.households_inspected:,} 户，群众知晓率 {pct(o.awareness_rate)}。"

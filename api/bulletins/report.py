@@ -3,7 +3,8 @@
 Towns and villages are ranked by coverage, then presence, then awareness, then fewer open
 flags, then the share of requests resolved; a figure that cannot be computed (no households,
 nobody inspected) ranks after every figure that can. Each change is in points against the
-previous quarter, with the same definitions.
+previous quarter, with the same definitions. Only villages someone was posted to during the
+quarter are counted and ranked; the others are only counted apart (``unposted_villages``).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from api.assignments.models import Assignment
 from api.bulletins.figures import Figures, Period, village_figures
 from api.bulletins.quarters import Quarter
 from api.bulletins.schemas import Bulletin, Problem, Standing
@@ -35,11 +38,13 @@ def build(
         raise InvalidInput(f"{quarter.label}还没有开始，无法通报。", loc=("path", "quarter"))
     period = Period(quarter.first_day, min(quarter.next.first_day, today + dt.timedelta(days=1)))
     before = Period(quarter.previous.first_day, quarter.first_day)
-    villages = list(
+    in_scope = list(
         session.exec(
             select(Region).where(Region.level == "village", under(col(Region.code), prefix)).order_by(col(Region.code))
         )
     )
+    posted = _posted_during(session, period)
+    villages = [v for v in in_scope if v.code in posted]
     towns = {
         r.code: r for r in session.exec(select(Region).where(col(Region.code).in_({v.parent_code for v in villages})))
     }
@@ -78,8 +83,26 @@ def build(
         overview=overview,
         towns=town_standings,
         villages=village_standings,
+        unposted_villages=len(in_scope) - len(villages),
         problems=_problems(session, prefix, period, tz, {v.code: v for v in villages}, town_name),
     )
+
+
+def _posted_during(session: Session, period: Period) -> set[str]:
+    """The villages someone was posted to on at least one day of ``period``.
+
+    Only they are ranked and counted: a village nobody was sent to would rank last at 0% and
+    drag its town's coverage down for a failure that is not its secretary's.
+    """
+    rows = session.exec(
+        select(Assignment.village_code)
+        .where(
+            col(Assignment.start_date) < period.end,
+            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= period.start),
+        )
+        .distinct()
+    )
+    return set(rows)
 
 
 Entry = tuple[str, str, str | None, bool | None, Figures, Figures]

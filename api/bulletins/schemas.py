@@ -60,5 +60,6 @@ class Bulletin(BaseModel):
     generated_at: dt.datetime
     overview: Standing
     towns: list[Standing]
-    villages: list[Standing]
+    villages: list[Standing] = Field(description="本季度有派驻（第一书记或工作队员）的村；其他村不参加统计和排名")
+    unposted_villages: int = Field(description="范围内本季度没有派驻的村数，不计入覆盖率等数字")
     problems: list[Problem]

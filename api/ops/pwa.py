@@ -23,7 +23,7 @@ SERVICE_WORKER = "sw.js"
 # plain HTTP: where it is shown, no service worker can keep anything. Nor the download of a
 # secretary's records from the server, which needs the network anyway. Nor the county
 # office's administration screens.
-ONLINE_ONLY = ("js/supervise/", "js/admin/", "css/admin.css", "js/insecure.js", "js/history.js")
+ONLINE_ONLY = ("js/supervise/", "js/admin/", "css/office.css", "js/insecure.js", "js/history.js")
 
 
 def shell_manifest(pwa_dir: Path) -> dict[str, object]:

@@ -9,11 +9,13 @@ import { logOut, markExpired, refreshMe, restoreSession, session, villages } fro
 import { h, toast } from "./ui.js";
 
 const inspecting = (name) => () => import("./views/inspect.js").then((m) => m[name]);
-// The county office's screens bring their own styles, which phones need not keep.
-const adminScreen = (name) => () => {
-  if (!document.getElementById("admin-css")) document.head.append(h("link", { id: "admin-css", rel: "stylesheet", href: "/css/admin.css" }));
-  return import(`./admin/${name}.js`);
+// The screens used at a desk (supervisors', the county office's) bring their own styles, which
+// phones need not keep.
+const atDesk = (load) => () => {
+  if (!document.getElementById("office-css")) document.head.append(h("link", { id: "office-css", rel: "stylesheet", href: "/css/office.css" }));
+  return load();
 };
+const adminScreen = (name) => atDesk(() => import(`./admin/${name}.js`));
 
 // Screens load when first opened: a first visit over a slow link waits only for what the login
 // screen needs (index.html preloads exactly that), and the service worker caches the rest.
@@ -25,10 +27,10 @@ const routes = {
   checkin: () => import("./views/checkin.js"),
   records: () => import("./views/records.js"),
   outbox: () => import("./views/outbox.js"),
-  overview: () => import("./supervise/overview.js"),
-  flags: () => import("./supervise/flags.js"),
-  village: () => import("./supervise/village.js"),
-  secretary: () => import("./supervise/secretary.js"),
+  overview: atDesk(() => import("./supervise/overview.js")),
+  flags: atDesk(() => import("./supervise/flags.js")),
+  village: atDesk(() => import("./supervise/village.js")),
+  secretary: atDesk(() => import("./supervise/secretary.js")),
   // Inspections: used offline in the villages, so kept on phones like the secretaries' screens.
   inspect: inspecting("inspect"),
   inspection: inspecting("inspection"),
@@ -47,6 +49,7 @@ const routes = {
   account: () => import("./views/account.js"),
 };
 const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "inspect", "inspection", "answer", "results"]);
+const WIDE_SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary"]);
 const ADMIN_ROUTES = new Set(["admin", "people", "person", "places", "place", "ledger", "tokens", "audit"]);
 const ADMIN_ROLES = new Set(["admin", "county", "town"]);
 const EVERYONE_ROUTES = new Set(["login", "outbox", "account"]);
@@ -138,7 +141,7 @@ async function refresh() {
   heading.textContent = text;
   document.title = `${text} · ${t("app.name")}`;
   main.replaceChildren(node);
-  main.classList.toggle("wide", ADMIN_ROUTES.has(name)); // tables of people and villages use a desk's width
+  main.classList.toggle("wide", ADMIN_ROUTES.has(name) || WIDE_SUPERVISOR_ROUTES.has(name)); // tables use a desk's width
   showWho();
   if (moved) window.scrollTo(0, 0); // a new screen starts at its top; a redraw keeps the place
   tabs.hidden = !session();

@@ -15,12 +15,26 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from api.assignments.models import Assignment
 from api.bulletins.quarters import Quarter
 from api.flags.models import Flag
 from api.inspections.models import Inspection
 from api.requests.models import VillagerRequest
 from api.settings import Settings
-from tests.factories import TOWN_A, TOWN_B, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, make_county, make_household
+from tests.factories import (
+    TOWN_A,
+    TOWN_B,
+    VILLAGE_A1,
+    VILLAGE_A2,
+    VILLAGE_B1,
+    County,
+    make_county,
+    make_household,
+    make_region,
+    make_user,
+)
+
+UNPOSTED = "520199100203"
 from tests.problems import assert_problem
 
 
@@ -66,6 +80,20 @@ def county_quarter(client: TestClient, session: Session, settings: Settings, qua
         make_household(session, VILLAGE_A1, f"{n}", f"户{n}").id for n in (2, 3, 4)
     ]
     make_household(session, VILLAGE_A2, "2", "白岩二户")
+    # 白岩村 has a team member and no visits; 新寨村 has nobody posted, so it is not ranked.
+    team = make_user(session, "team_a2", "secretary", VILLAGE_A2)
+    assert team.id is not None
+    session.add(
+        Assignment(
+            user_id=team.id,
+            village_code=VILLAGE_A2,
+            position="team_member",
+            dispatch_unit="县林业局",
+            start_date=quarter.previous.first_day,
+        )
+    )
+    make_region(session, UNPOSTED, "新寨村", "village", TOWN_A)
+    make_household(session, UNPOSTED, "1", "新寨一户")
     b1 = [county.households[VILLAGE_B1].id, make_household(session, VILLAGE_B1, "2", "龙井二户").id]
     day = quarter.first_day + timedelta(days=10)
     earlier = quarter.previous.first_day + timedelta(days=20)
@@ -165,6 +193,8 @@ def test_the_bulletin_equals_a_count_by_hand(client: TestClient, county_quarter:
         (quarter.next.first_day - timedelta(days=1)).isoformat(),
     )
     villages = {v["code"]: v for v in b["villages"]}
+    assert UNPOSTED not in villages
+    assert b["unposted_villages"] == 1
     a1, a2, b1 = villages[VILLAGE_A1], villages[VILLAGE_A2], villages[VILLAGE_B1]
     # 桃源村: 4 households, 2 of them visited at home (one twice), plus a meeting; last quarter 1
     assert (a1["households"], a1["households_visited"], a1["coverage"], a1["visits"]) == (4, 2, 0.5, 4)
@@ -241,7 +271,8 @@ def test_the_xlsx_read_back_holds_the_same_numbers(
     assert [(r["乡镇"], r["农户数"], r["走访户数"]) for r in town_rows] == [("龙泉乡", 2, 1), ("石门镇", 6, 2)]
 
     overview = {row[0].value: row[1].value for row in book["概况"].iter_rows(min_row=2)}
-    assert (overview["村数"], overview["农户数"], overview["本季度走访户数"]) == (3, 8, 3)
+    assert (overview["村数（本季度有派驻）"], overview["农户数"], overview["本季度走访户数"]) == (3, 8, 3)
+    assert overview["没有派驻、不参加统计的村"] == 1
     assert overview["入户覆盖率"] == expected["overview"]["coverage"]
 
     problems = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
@@ -298,6 +329,7 @@ def test_the_current_quarter_is_counted_up_to_today(client: TestClient, session:
     b = client.get(f"/api/v1/bulletins/{current}", headers=county.headers("county")).json()
     assert b["complete"] is False
     assert b["period_end"] == today.isoformat()
-    assert b["overview"]["households"] == 3
+    assert b["overview"]["households"] == 2  # 白岩村 has nobody posted: counted apart
+    assert b["unposted_villages"] == 1
     assert b["overview"]["coverage"] == 0.0
     assert b["overview"]["awareness_rate"] is None

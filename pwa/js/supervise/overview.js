@@ -7,12 +7,15 @@ import { h, since, toast } from "../ui.js";
 
 export const title = () => t("overview.title");
 
+// Each sort puts the village most in need of a look first; weak-lax villages always lead.
 const SORTS = {
   coverage: (a, b) => (a.coverage ?? 2) - (b.coverage ?? 2),
   lastVisit: (a, b) => Date.parse(a.last_visit_at ?? 0) - Date.parse(b.last_visit_at ?? 0),
   presence: (a, b) => a.presence_days_30 - b.presence_days_30,
   flags: (a, b) => b.open_flags - a.open_flags,
+  name: (a, b) => a.village_name.localeCompare(b.village_name, "zh-CN"),
 };
+const CUES = ["red", "amber", "green"];
 
 /** red: people there probably don't know their secretary; amber: slipping; green: fine. */
 export function cue(row) {
@@ -23,25 +26,33 @@ export function cue(row) {
   return "green";
 }
 
+const posted = (row) => row.secretaries.length > 0;
+
 export async function render() {
   const rows = await apiAll("/dashboard/villages?days=90");
-  const list = h("ul", { class: "list", "aria-label": t("overview.villages") });
-  const sort = h(
-    "select",
-    { id: "sort", onchange: () => show() },
-    Object.keys(SORTS).map((key) => h("option", { value: key }, t(`overview.sort.${key}`))),
-  );
+  const state = { sort: "coverage", reversed: false, town: "", weakOnly: false, cue: "", all: false };
+  const shown = h("div", { class: "stack" });
+  const totals = h("div", { class: "stack" });
   function show() {
-    const sorted = [...rows].sort(SORTS[sort.value]);
-    list.replaceChildren(...sorted.map(villageRow));
+    const visible = rows.filter(
+      (r) => (state.all || posted(r)) && (!state.town || r.town_name === state.town) && (!state.weakOnly || r.weak_lax) && (!state.cue || cue(r) === state.cue),
+    );
+    const order = SORTS[state.sort];
+    visible.sort((a, b) => Number(b.weak_lax) - Number(a.weak_lax) || (state.reversed ? -order(a, b) : order(a, b)));
+    shown.replaceChildren(
+      h("p", { class: "summary", role: "status" }, t("overview.shown", { count: visible.length, unposted: rows.filter((r) => !posted(r)).length })),
+      villageTable(visible, state, show),
+      h("ul", { class: "list phone-only", "aria-label": t("overview.villages") }, visible.map(villageRow)),
+    );
+    totals.replaceChildren(towns(rows));
   }
   show();
   return h(
     "div",
     { class: "stack" },
-    towns(rows),
-    h("div", { class: "field" }, h("label", { for: "sort" }, t("overview.sortBy")), sort),
-    list,
+    totals,
+    filters(rows, state, show),
+    shown,
     h(
       "div",
       { class: "buttons" },
@@ -51,6 +62,100 @@ export async function render() {
     bulletin(),
   );
 }
+
+/** Town, weak-lax, cue colour, whether to list villages nobody is posted to, and (on a phone) the order. */
+function filters(rows, state, show) {
+  const control = (id, label, element, apply) => {
+    element.id = id;
+    element.addEventListener("change", () => {
+      apply(element);
+      show();
+    });
+    return h("div", { class: "field" }, h("label", { for: id }, label), element);
+  };
+  const towns = [...new Set(rows.map((r) => r.town_name).filter(Boolean))].sort((a, b) => a.localeCompare(b, "zh-CN"));
+  const checkbox = (id, label, apply) => {
+    const box = h("input", { type: "checkbox", id });
+    box.addEventListener("change", () => {
+      apply(box.checked);
+      show();
+    });
+    return h("label", { class: "choice", for: id }, box, label);
+  };
+  return h(
+    "div",
+    { class: "filters card", role: "group", "aria-label": t("overview.filters") },
+    control("filter-town", t("overview.col.town"), h("select", {}, h("option", { value: "" }, t("overview.allTowns")), towns.map((name) => h("option", { value: name }, name))), (e) => (state.town = e.value)),
+    control("filter-cue", t("overview.cue"), h("select", {}, h("option", { value: "" }, t("overview.allCues")), CUES.map((c) => h("option", { value: c }, t(`cue.${c}`)))), (e) => (state.cue = e.value)),
+    h(
+      "div",
+      { class: "phone-only" },
+      control("sort", t("overview.sortBy"), h("select", {}, Object.keys(SORTS).map((key) => h("option", { value: key }, t(`overview.sort.${key}`)))), (e) => {
+        state.sort = e.value;
+        state.reversed = false;
+      }),
+    ),
+    checkbox("filter-weak", t("overview.weakOnly"), (on) => (state.weakOnly = on)),
+    checkbox("filter-all", t("overview.showUnposted"), (on) => (state.all = on)),
+  );
+}
+
+const COLUMNS = [
+  { key: "name", label: "overview.col.village" },
+  { key: null, label: "overview.col.secretary" },
+  { key: "coverage", label: "overview.col.coverage", num: true },
+  { key: "lastVisit", label: "overview.col.lastVisit" },
+  { key: "presence", label: "overview.col.presence", num: true },
+  { key: "flags", label: "overview.col.flags", num: true },
+  { key: null, label: "overview.col.cue" },
+];
+
+/** On a desk: one row a village, columns sorted by their headers, the header kept in view. */
+function villageTable(rows, state, show) {
+  const header = (column) => {
+    if (!column.key) return h("th", { scope: "col" }, t(column.label));
+    const active = state.sort === column.key;
+    const sort = () => {
+      state.reversed = active && !state.reversed;
+      state.sort = column.key;
+      show();
+    };
+    return h(
+      "th",
+      { scope: "col", class: column.num ? "num" : null, "aria-sort": active ? (state.reversed ? "descending" : "ascending") : null },
+      h("button", { class: "sort", type: "button", onclick: sort }, t(column.label), active ? (state.reversed ? " ▲" : " ▼") : ""),
+    );
+  };
+  return h(
+    "div",
+    { class: "table-wrap desk-only" },
+    h(
+      "table",
+      { class: "grid", "aria-label": t("overview.villages") },
+      h("thead", {}, h("tr", {}, COLUMNS.map(header))),
+      h(
+        "tbody",
+        {},
+        rows.map((row) => {
+          const level = cue(row);
+          return h(
+            "tr",
+            { dataset: { village: row.village_code } },
+            h("td", {}, h("a", { href: `#/village?code=${row.village_code}` }, row.village_name), h("span", { class: "muted" }, ` ${row.town_name ?? ""}`), row.weak_lax ? h("span", { class: "tags" }, ` ${t("overview.weakLax")}`) : null),
+            h("td", {}, row.secretaries.map((s) => h("a", { href: `#/secretary?id=${s.user_id}` }, s.display_name)).flatMap((link, i) => (i ? ["、", link] : [link]))),
+            h("td", { class: "num" }, percent(row.coverage)),
+            h("td", {}, row.last_visit_at ? since(Date.parse(row.last_visit_at)) : t("household.never")),
+            h("td", { class: "num" }, String(row.presence_days_30)),
+            h("td", { class: "num" }, String(row.open_flags)),
+            h("td", {}, h("span", { class: `cue wide ${level}` }, t(`cue.${level}`))),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+const percent = (value) => (value == null ? "—" : `${Math.round(value * 100)}%`);
 
 /** The current quarter and the four before it, newest first, as the API names them (2026-Q4). */
 function recentQuarters(today = new Date()) {
@@ -84,9 +189,10 @@ function bulletin() {
   );
 }
 
+/** On a phone: a card a village, the cue in words as well as colour. */
 function villageRow(row) {
   const level = cue(row);
-  const coverage = row.coverage == null ? "—" : `${Math.round(row.coverage * 100)}%`;
+  const coverage = percent(row.coverage);
   return h(
     "li",
     {},
@@ -105,36 +211,47 @@ function villageRow(row) {
   );
 }
 
+/** Each town's totals over the villages someone is posted to; the others are counted apart. */
 function towns(rows) {
+  const total = () => ({ villages: 0, unposted: 0, households: 0, visited: 0, red: 0, flags: 0 });
   const byTown = new Map();
+  const county = total();
   for (const row of rows) {
-    const town = byTown.get(row.town_name) ?? { villages: 0, households: 0, visited: 0, red: 0, flags: 0 };
-    town.villages += 1;
-    town.households += row.households;
-    town.visited += row.households_visited;
-    town.red += cue(row) === "red";
-    town.flags += row.open_flags;
+    const town = byTown.get(row.town_name) ?? total();
+    for (const sum of [town, county]) {
+      if (!posted(row)) {
+        sum.unposted += 1;
+        continue;
+      }
+      sum.villages += 1;
+      sum.households += row.households;
+      sum.visited += row.households_visited;
+      sum.red += cue(row) === "red";
+      sum.flags += row.open_flags;
+    }
     byTown.set(row.town_name, town);
   }
-  return h(
-    "table",
-    { class: "totals" },
-    h("caption", {}, t("overview.towns")),
-    h("thead", {}, h("tr", {}, ["town", "villages", "coverage", "red", "flags"].map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
+  const line = (name, sum, cell = "th") =>
     h(
-      "tbody",
+      "tr",
       {},
-      [...byTown].map(([name, town]) =>
-        h(
-          "tr",
-          {},
-          h("th", { scope: "row" }, name ?? "—"),
-          h("td", {}, String(town.villages)),
-          h("td", {}, town.households ? `${Math.round((town.visited / town.households) * 100)}%` : "—"),
-          h("td", {}, String(town.red)),
-          h("td", {}, String(town.flags)),
-        ),
-      ),
+      h(cell, { scope: "row" }, name ?? "—"),
+      h("td", {}, String(sum.villages)),
+      h("td", {}, sum.households ? `${Math.round((sum.visited / sum.households) * 100)}%` : "—"),
+      h("td", {}, String(sum.red)),
+      h("td", {}, String(sum.flags)),
+      h("td", {}, String(sum.unposted)),
+    );
+  return h(
+    "div",
+    { class: "scroll-x" },
+    h(
+      "table",
+      { class: "totals" },
+      h("caption", {}, t("overview.towns")),
+      h("thead", {}, h("tr", {}, ["town", "villages", "coverage", "red", "flags", "unposted"].map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
+      h("tbody", {}, [...byTown].sort(([a], [b]) => (a ?? "").localeCompare(b ?? "", "zh-CN")).map(([name, sum]) => line(name, sum))),
+      byTown.size > 1 ? h("tfoot", {}, line(t("overview.total"), county)) : null,
     ),
   );
 }
