@@ -49,6 +49,8 @@ def test_the_overview_shows_each_village_with_its_cue_and_exports(  # type: igno
     expect(bulletin.get_by_label("季度")).to_contain_text("进行中")
     bulletin.scroll_into_view_if_needed()
     screenshot(app.page, "supervisor-bulletin")
+    # The village was posted this quarter: only this quarter's bulletin ranks it.
+    bulletin.get_by_label("季度").select_option(index=0)
     with app.page.expect_download() as download:
         bulletin.get_by_role("button", name="下载 Excel").click()
     path = tmp_path / "bulletin.xlsx"
@@ -56,12 +58,19 @@ def test_the_overview_shows_each_village_with_its_cue_and_exports(  # type: igno
     book = load_workbook(path)
     assert book.sheetnames == ["概况", "乡镇排名", "村排名", "问题清单"]
     assert [c.value for c in book["村排名"][2]][2] == field_server.village_name
-    with app.page.expect_download() as download:
-        bulletin.get_by_role("button", name="下载打印版").click()
-    page = tmp_path / "bulletin.html"
-    download.value.save_as(page)
-    assert "size: A4" in page.read_text(encoding="utf-8")
-    assert "季度）" in page.read_text(encoding="utf-8")
+    # The printable page opens in a tab of its own, its 打印 button one click from the dialog.
+    with app.page.context.expect_page() as opened:
+        bulletin.get_by_role("button", name="打开打印版").click()
+    printable = opened.value
+    expect(printable.get_by_role("heading", level=1)).to_contain_text("季度）")
+    assert "size: A4" in printable.content()
+    assert printable.evaluate("getComputedStyle(document.querySelector('h1')).textAlign") == "center"  # styled
+    printable.evaluate("window.print = () => { window.printed = true; }")
+    printable.get_by_role("button", name="打印").click()
+    assert printable.evaluate("window.printed") is True
+    printable.emulate_media(media="print")
+    expect(printable.get_by_role("button", name="打印")).to_be_hidden()  # not on the paper
+    screenshot(printable, "supervisor-bulletin-print")
 
 
 def test_the_flags_inbox_resolves_a_flag_with_a_note(  # type: ignore[no-untyped-def]

@@ -128,7 +128,7 @@ function villageTable(rows, state, show) {
   };
   return h(
     "div",
-    { class: "table-wrap desk-only" },
+    { class: "table-wrap desk-only", tabindex: 0, role: "region", "aria-label": t("overview.villages") },
     h(
       "table",
       { class: "grid", "aria-label": t("overview.villages") },
@@ -184,9 +184,34 @@ function bulletin() {
       "div",
       { class: "buttons" },
       h("button", { class: "secondary", onclick: () => save("xlsx") }, t("bulletin.xlsx")),
-      h("button", { class: "secondary", onclick: () => save("html") }, t("bulletin.html")),
+      h("button", { class: "secondary", onclick: () => openToPrint(`/bulletins/${quarter.value}?format=html`) }, t("bulletin.html")),
     ),
   );
+}
+
+/**
+ * The printable bulletin in a new tab, with a 打印 button at its top that the printout leaves
+ * out. The tab is opened at once, inside the click, so no pop-up blocker stops it; the page is
+ * written into it when it arrives (its one inline style is allowed by hash, see api/ops/headers.py).
+ */
+async function openToPrint(path) {
+  const tab = window.open("", "_blank");
+  if (!tab) return toast(t("bulletin.popupBlocked"));
+  tab.document.title = t("bulletin.opening");
+  try {
+    const page = await (await apiBlob(path)).text();
+    tab.document.open();
+    tab.document.write(page);
+    tab.document.close();
+    const button = tab.document.createElement("button");
+    button.className = "print";
+    button.textContent = t("bulletin.print");
+    button.addEventListener("click", () => tab.print());
+    tab.document.body.prepend(button);
+  } catch (e) {
+    tab.close();
+    toast(e.words ?? String(e));
+  }
 }
 
 /** On a phone: a card a village, the cue in words as well as colour. */
@@ -244,7 +269,7 @@ function towns(rows) {
     );
   return h(
     "div",
-    { class: "scroll-x" },
+    { class: "scroll-x", tabindex: 0, role: "region", "aria-label": t("overview.towns") },
     h(
       "table",
       { class: "totals" },
