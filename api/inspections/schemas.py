@@ -23,11 +23,24 @@ class InspectionCreate(BaseModel):
     mode: InspectionMode = Field(default="open", description="open 明察；undercover 暗访（结果公布前第一书记看不到）")
 
 
+class HouseholdAnswer(BaseModel):
+    """What a sampled household told the inspectors, as it arrived."""
+
+    reached: bool
+    knows_secretary: bool | None
+    recalls_visit: bool | None
+    satisfied: Satisfaction | None
+    note: str | None
+    logged_visits_90d: int = Field(description="答复时该户近 90 天记有的入户走访次数")
+    received_at: datetime
+
+
 class SampledHouseholdOut(BaseModel):
     household_id: int
     head_name: str
     group_name: str | None
     address: str | None
+    answer: HouseholdAnswer | None = Field(default=None, description="该户的答复；还没有答复时为 null")
 
 
 class AnswerIn(BaseModel):

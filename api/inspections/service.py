@@ -40,6 +40,7 @@ from api.inspections.schemas import (
     AnswerIn,
     AnswerResult,
     Discrepancy,
+    HouseholdAnswer,
     InspectionCreate,
     InspectionOut,
     InspectionSummary,
@@ -454,15 +455,27 @@ def view(session: Session, inspection: Inspection, by: Principal) -> InspectionO
 
 
 def _sampled(session: Session, inspection_id: int) -> list[SampledHouseholdOut]:
+    """The sample in visiting order, each household with its answer once it has one."""
     stmt = (
-        select(Household)
+        select(Household, InspectionAnswer)
         .join(SampledHousehold, col(SampledHousehold.household_id) == col(Household.id))
+        .outerjoin(
+            InspectionAnswer,
+            (col(InspectionAnswer.inspection_id) == inspection_id)
+            & (col(InspectionAnswer.household_id) == col(Household.id)),
+        )
         .where(col(SampledHousehold.inspection_id) == inspection_id)
         .order_by(col(SampledHousehold.position))
     )
     return [
-        SampledHouseholdOut(household_id=h.id, head_name=h.head_name, group_name=h.group_name, address=h.address)
-        for h in session.exec(stmt)
+        SampledHouseholdOut(
+            household_id=h.id,
+            head_name=h.head_name,
+            group_name=h.group_name,
+            address=h.address,
+            answer=HouseholdAnswer.model_validate(a, from_attributes=True) if a is not None else None,
+        )
+        for h, a in session.exec(stmt)
     ]
 
 

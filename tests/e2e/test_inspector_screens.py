@@ -39,7 +39,9 @@ SMALL_TARGETS = """() => ({
     scrollWidth: document.documentElement.scrollWidth,
     font: parseFloat(getComputedStyle(document.body).fontSize),
     small: [...document.querySelectorAll('button, a, input, select, textarea')]
-        .filter((el) => el.offsetParent !== null && !el.closest('.skip') && el.type !== 'radio')
+        .filter((el) => el.offsetParent !== null && !el.closest('.skip'))
+        // A radio button or checkbox is tapped through its label, which is the target that counts.
+        .map((el) => (['radio', 'checkbox'].includes(el.type) && el.closest('label') ? el.closest('label') : el))
         .map((el) => [el.textContent.trim() || el.id, el.getBoundingClientRect()])
         .filter(([, box]) => box.height < 44)
         .map(([name, box]) => `${name}: ${Math.round(box.height)}px`),
@@ -146,14 +148,17 @@ def test_an_inspection_answered_offline_arrives_exactly_once(  # type: ignore[no
     app = _log_in(phone, server)
     expect(app.page.get_by_text("还没有督查抽查。")).to_be_visible()
 
-    # A new open inspection of six households, then its sample downloaded to the phone.
+    # A new open inspection of six households, then its sample downloaded to the phone. The
+    # form comes first; the village is picked by town, among the villages someone is posted to.
+    expect(app.page.locator("main form").first).to_contain_text("发起督查")
+    expect(app.page.get_by_label("乡镇")).to_have_value(server.town_code)
     expect(app.page.get_by_label("抽查的村")).to_have_value(server.village_code)
     app.page.get_by_label("抽查户数").fill(str(SAMPLE_SIZE))
     expect(app.page.get_by_label("方式")).to_have_value("open")
     app.page.get_by_role("button", name="开始抽查").click()
     item = app.page.get_by_role("list", name="督查").locator("li")
     expect(item).to_have_count(1)
-    expect(item).to_contain_text(f"{server.village_name} · 明察")
+    expect(item).to_contain_text(f"石桥镇 · {server.village_name} · 明察")
     expect(item).to_contain_text(f"抽查 {SAMPLE_SIZE} 户 · 已答 0 户")
     item.get_by_role("button", name="下载到手机").click()
     expect(item.get_by_role("link", name="核查清单")).to_be_visible()
@@ -299,6 +304,9 @@ def test_an_inspection_answered_offline_arrives_exactly_once(  # type: ignore[no
     expect(denied).to_have_count(1)
     expect(denied).to_contain_text(names[denier])
     expect(denied).to_contain_text("记有 1 次入户走访")
+    each = app.page.get_by_role("list", name="各户的答复").locator("li")
+    expect(each).to_have_count(SAMPLE_SIZE)
+    expect(each.filter(has_text=names[denier])).to_contain_text("不记得")
     expect(app.page.locator("#toast")).to_be_hidden(timeout=10_000)
     screenshot(app.page, "inspector-results", full_page=True)
     assert_accessible(app.page)

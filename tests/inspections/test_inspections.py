@@ -199,6 +199,19 @@ def test_the_rates_equal_a_count_by_hand(client: TestClient, session: Session) -
         }
     ]
     assert client.get(f"/api/v1/inspections/{inspection['id']}", headers=county.headers("county")).json() == result
+    # Each sampled household carries its own answers, in the sample's order; the unanswered none.
+    answered = {h["household_id"]: h["answer"] for h in result["households"]}
+    assert [h["household_id"] for h in result["households"]] == ids
+    assert {k: answered[ids[1]][k] for k in ("reached", "knows_secretary", "recalls_visit", "satisfied")} == {
+        "reached": True,
+        "knows_secretary": True,
+        "recalls_visit": False,
+        "satisfied": "no",
+    }
+    assert answered[ids[1]]["logged_visits_90d"] == 2
+    assert answered[ids[6]]["reached"] is False
+    assert answered[ids[6]]["knows_secretary"] is None
+    assert [answered[i] for i in ids[8:]] == [None] * 4
 
 
 def result_name(inspection: dict[str, Any], household_id: int) -> str:

@@ -35,14 +35,16 @@ export const inspect = { title: () => t("inspect.title"), render: renderList };
 async function renderList({ app }) {
   const all = new Map((await getAll("inspections")).map((i) => [i.id, i]));
   const kept = new Set(all.keys());
-  let villages = null;
+  let places = null;
   try {
-    const [page, regions] = await Promise.all([api("/inspections?limit=50"), apiAll("/regions?level=village")]);
+    const today = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+    const [page, regions, postings] = await Promise.all([api("/inspections?limit=50"), apiAll("/regions"), apiAll(`/assignments?active_on=${today}`)]);
     for (const i of page.items) all.set(i.id, i); // fresher figures
-    villages = regions;
+    places = { regions, posted: new Set(postings.map((a) => a.village_code)) };
   } catch (error) {
     if (!error.network && error.status !== 401) throw error; // else: what is on the phone
   }
+  const townOf = (code) => places?.regions.find((r) => r.code === places.regions.find((v) => v.code === code)?.parent_code)?.name;
   const item = (i) => {
     const download = h("button", { class: "secondary" }, t("inspect.download"));
     download.onclick = () =>
@@ -57,7 +59,7 @@ async function renderList({ app }) {
     return h(
       "li",
       { class: "record stack" },
-      h("strong", {}, named(i)),
+      h("strong", {}, [townOf(i.village_code), named(i)].filter(Boolean).join(" · ")),
       h("span", { class: "muted" }, i.published_at ? `${facts} · ${t("inspect.published")}` : facts),
       h("div", { class: "buttons" }, open, link(`#/results?id=${i.id}`, t("results.title"))),
     );
@@ -66,14 +68,26 @@ async function renderList({ app }) {
   return h(
     "div",
     { class: "stack" },
-    !villages && h("p", { class: "warn-text" }, t("inspect.offline")),
+    places ? startForm(places, app) : h("p", { class: "warn-text" }, t("inspect.offline")),
     shown.length ? h("ul", { class: "list", "aria-label": t("inspect.title") }, shown.map(item)) : h("p", { class: "empty" }, t("inspect.none")),
-    villages && startForm(villages, app),
   );
 }
 
-function startForm(villages, app) {
-  const village = h("select", { id: "new-village" }, villages.map((v) => h("option", { value: v.code }, v.name)));
+/** 发起督查: the town, then one of its villages — those someone is posted to, unless asked for all. */
+function startForm({ regions, posted }, app) {
+  const byName = (a, b) => a.name.localeCompare(b.name, "zh-CN");
+  const towns = regions.filter((r) => r.level === "town").sort(byName);
+  const town = h("select", { id: "new-town" }, towns.map((r) => h("option", { value: r.code }, r.name)));
+  const village = h("select", { id: "new-village", required: true });
+  const everyVillage = h("input", { type: "checkbox", id: "new-all" });
+  const fill = () => {
+    const choices = regions.filter((r) => r.level === "village" && r.parent_code === town.value && (everyVillage.checked || posted.has(r.code))).sort(byName);
+    village.replaceChildren(...choices.map((v) => h("option", { value: v.code }, v.name)));
+    if (!choices.length) village.append(h("option", { value: "" }, t("inspect.noPosted")));
+  };
+  town.addEventListener("change", fill);
+  everyVillage.addEventListener("change", fill);
+  fill();
   const size = h("input", { id: "new-size", type: "number", inputmode: "numeric", min: 1, max: 200, value: 10 });
   const mode = h("select", { id: "new-mode" }, ["open", "undercover"].map((m) => h("option", { value: m }, t(`mode.${m}`))));
   const button = h("button", { type: "submit", class: "primary big" }, t("inspect.start"));
@@ -90,7 +104,9 @@ function startForm(villages, app) {
     "form",
     { class: "card stack", onsubmit: submit },
     h("h2", {}, t("inspect.new")),
+    field(town, "inspect.town"),
     field(village, "inspect.village"),
+    h("label", { class: "choice", for: "new-all" }, everyVillage, t("inspect.everyVillage")),
     field(size, "inspect.size"),
     field(mode, "inspect.mode"),
     button,
@@ -187,6 +203,14 @@ async function renderAnswer({ app, params }) {
   return form;
 }
 
+/** One sampled household and what it said (or that it has not answered yet). */
+function householdAnswer(x) {
+  const a = x.answer;
+  const words = (q) => (a[q] == null ? null : t(`q.${q}.${a[q]}`)); // 知道 · 不记得 · 满意
+  const said = !a ? t("results.notYet") : !a.reached ? t("q.reached.false") : ["knows_secretary", "recalls_visit", "satisfied"].map(words).filter(Boolean).join(" · ");
+  return h("li", { class: "record" }, h("div", { class: "row" }, h("strong", {}, x.head_name), place(x)), h("span", {}, said), a?.note && h("p", { class: "notes" }, a.note));
+}
+
 export const results = { title: () => t("results.title"), render: renderResults };
 
 async function renderResults({ app, params }) {
@@ -210,6 +234,7 @@ async function renderResults({ app, params }) {
     ["satisfaction", data.satisfaction_rate, data.satisfied_count, data.reached],
   ];
   const denied = data.discrepancies;
+  const answers = (data.households ?? []).map(householdAnswer);
   const deny = (d) => h("li", { class: "record" }, h("strong", {}, d.head_name), h("span", { class: "error-text" }, t("results.logged", { count: d.logged_visits_90d })));
   const facts = { size: data.sample_size, answered: data.answered, reached: data.reached };
   return h(
@@ -220,6 +245,7 @@ async function renderResults({ app, params }) {
     h("ul", { class: "list" }, rates.map(rate)),
     h("h2", { id: "denied" }, t("results.denied", { count: denied.length })),
     denied.length > 0 && h("ul", { class: "list", "aria-labelledby": "denied" }, denied.map(deny)),
+    answers.length > 0 && [h("h2", { id: "answers" }, t("results.answers")), h("ul", { class: "list", "aria-labelledby": "answers" }, answers)],
     data.published_at ? h("p", { class: "summary" }, t("results.publishedAt", { time: formatTime(data.published_at) })) : publish,
   );
 }
