@@ -7,7 +7,7 @@ from api.assignments.models import Assignment
 from api.audit.models import AuditEntry
 from api.auth.models import ApiToken, LoginFailure, User
 from api.checkins.models import Checkin
-from api.flags.models import Flag
+from api.flags.models import Flag, FlagEvent
 from api.households.models import Household
 from api.inspections.models import Inspection, InspectionAnswer, SampledHousehold
 from api.ops.models import PeriodicRun
@@ -23,6 +23,7 @@ __all__ = [
     "AuditEntry",
     "Checkin",
     "Flag",
+    "FlagEvent",
     "Household",
     "Inspection",
     "InspectionAnswer",

@@ -41,3 +41,27 @@ class Flag(SQLModel, table=True):
     status: str = Field(default="open", max_length=12)
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     updated_at: datetime = Field(sa_column=timestamp_column())
+
+
+class FlagEvent(SQLModel, table=True):
+    """One step in a flag's life: raised (``from_status`` null) or moved from one status to another.
+
+    Append-only, written in the transaction that made the change, so the inbox can say who
+    judged a flag, when and why, even after later judgements replaced the flag's own note.
+    ``user_id`` is null when the system acted: a check on arrival or a rule over time.
+    """
+
+    __tablename__ = "flag_event"
+    __table_args__ = (
+        CheckConstraint("to_status IN ('open', 'acknowledged', 'dismissed', 'resolved')", name="to_status"),
+        # A flag's trail, oldest first, read for a page of flags at once.
+        Index("ix_flag_event_flag_id_id", "flag_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id")
+    at: datetime = Field(sa_column=timestamp_column())
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str = Field(max_length=12)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

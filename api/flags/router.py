@@ -2,7 +2,9 @@
 
 Readers: admin, county, town and inspector accounts (and read-only API tokens), within their
 scope; secretaries get 403, since flags are about them, for others to judge. The same roles
-but tokens handle flags (``PATCH``) and raise manual ones (``POST``).
+but tokens handle flags (``PATCH``, or many at once with ``POST /flags/acknowledge``) and
+raise manual ones (``POST``). Each flag comes with its ``history``: who raised or moved it, when,
+and with which note.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ from fastapi import Query, Response
 from api.auth.principal import CurrentPrincipal
 from api.db import SessionDep, utcnow
 from api.flags import service
-from api.flags.schemas import FlagPublic, FlagUpdate, KnownKind, ManualFlagCreate, StatusFilter
+from api.flags.schemas import (
+    BulkAcknowledge,
+    BulkAcknowledged,
+    FlagFiltersDep,
+    FlagPublic,
+    FlagUpdate,
+    KnownKind,
+    ManualFlagCreate,
+)
 from api.pagination import Page, PageDep
 from api.routing import api_router
-from api.validators import RowIdPath, RowIdQuery
+from api.validators import RowIdPath
 
 router = api_router(prefix="/flags", tags=["oversight"])
 
@@ -27,24 +37,31 @@ def list_flags(
     session: SessionDep,
     principal: CurrentPrincipal,
     page: PageDep,
-    scope: Annotated[str | None, Query(description="区划代码：只看该地区之下的提示")] = None,
+    filters: FlagFiltersDep,
     kind: Annotated[list[KnownKind] | None, Query(description="提示类型，可重复传多个")] = None,
-    status: Annotated[
-        list[StatusFilter] | None,
-        Query(description="状态，默认只看 open；可重复传多个，如 status=open&status=acknowledged；all 表示全部"),
-    ] = None,
-    user_id: RowIdQuery = None,
 ) -> Page[FlagPublic]:
-    rows, cursor = service.list_flags(
-        session=session,
-        by=principal,
-        page=page,
-        scope=scope,
-        kinds=kind or (),
-        statuses=status or ("open",),
-        user_id=user_id,
-    )
+    rows, cursor = service.list_flags(session=session, by=principal, page=page, filters=filters, kinds=kind or ())
     return Page(items=service.describe_flags(session=session, flags=rows), next_cursor=cursor)
+
+
+@router.get(
+    "/counts",
+    response_model=dict[str, int],
+    summary="按提示类型统计条数（筛选条件同列表，不含类型）",
+)
+def count_flags(session: SessionDep, principal: CurrentPrincipal, filters: FlagFiltersDep) -> dict[str, int]:
+    return service.count_by_kind(session=session, by=principal, filters=filters)
+
+
+@router.post(
+    "/acknowledge",
+    response_model=BulkAcknowledged,
+    summary="批量确认问题提示（最多500条）；任何一条不在管辖范围内则全部不处理；已处理过的原样保留并列出",
+)
+def acknowledge_flags(data: BulkAcknowledge, session: SessionDep, principal: CurrentPrincipal) -> BulkAcknowledged:
+    done, left = service.acknowledge_flags(session=session, data=data, by=principal, now=utcnow())
+    described = service.describe_flags(session=session, flags=[*done, *left])
+    return BulkAcknowledged(acknowledged=described[: len(done)], unchanged=described[len(done) :])
 
 
 @router.get("/{flag_id}", response_model=FlagPublic, summary="一条问题提示")

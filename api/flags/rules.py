@@ -16,6 +16,12 @@ regularly inside ``zoufang serve``:
   morning is not flagged each midnight and cleared each morning. A check-in flagged
   ``off_site`` on arrival shows no presence (as on the dashboards). Nights — check-ins from
   20:00 to 06:00, belonging to the evening's date — are counted for the evidence.
+- ``request_overdue`` (per village): villagers' requests unresolved since before the start of
+  the day ``request_overdue_days`` days ago (``api.requests.service.overdue_before``). Every
+  village with requests is judged, posted or not: the requests wait for whoever is in charge.
+  An episode named by the oldest overdue request (``request_overdue:{village}:{request id}``):
+  it stays open while any request is overdue, resolves once none is, and a dismissed one comes
+  back only when its oldest request was resolved and others are still overdue.
 
 Days are local days in the deployment's time zone, computed by the database.
 
@@ -40,7 +46,9 @@ The unique ``dedupe_key`` backs all of this: two runs that raced past the check 
 on the same key and store one flag.
 
 Resolving. An ``open`` or ``acknowledged`` flag whose condition no longer holds is set to
-``resolved``, with a note saying what changed; a dismissed flag stays dismissed.
+``resolved``, with a note saying what changed, and an event with no user (the system) on its
+trail; a flag handled by a person since the rule read it is left to them. A dismissed flag stays
+dismissed.
 
 Several instances. The flags are written in one write transaction, after the records were read
 in a read transaction of their own. On PostgreSQL the write transaction first takes a
@@ -58,7 +66,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_, update
+from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -70,16 +78,29 @@ from api.clock import start_of
 from api.db import utcnow, writer_engine
 from api.flags.models import Flag
 from api.flags.service import Finding, raise_flags
+from api.flags.trail import change_status
 from api.households.models import Household
 from api.regions.models import Region
+from api.requests.models import VillagerRequest
+from api.requests.service import overdue_before, unresolved_since_before
 from api.settings import Settings
 from api.visits.models import Visit
 
-TIME_RULE_KINDS = ("low_coverage", "visit_gap", "low_presence")
-KIND_NAMES = {"low_coverage": "入户覆盖率低", "visit_gap": "长期没有走访", "low_presence": "驻村天数不足"}
+TIME_RULE_KINDS = ("low_coverage", "visit_gap", "low_presence", "request_overdue")
+KIND_NAMES = {
+    "low_coverage": "入户覆盖率低",
+    "visit_gap": "长期没有走访",
+    "low_presence": "驻村天数不足",
+    "request_overdue": "群众诉求超期未办结",
+}
 ACTIVE = ("open", "acknowledged")
-# Statuses that keep a condition-rule quiet; visit_gap relies on its episode key instead.
-QUIETING = {"low_coverage": (*ACTIVE, "dismissed"), "visit_gap": ACTIVE, "low_presence": (*ACTIVE, "dismissed")}
+# Statuses that keep a condition-rule quiet; the episodes rely on their keys instead.
+QUIETING = {
+    "low_coverage": (*ACTIVE, "dismissed"),
+    "visit_gap": ACTIVE,
+    "low_presence": (*ACTIVE, "dismissed"),
+    "request_overdue": ACTIVE,
+}
 # The key of the PostgreSQL advisory lock held while the rules run ("zflags" and a version).
 ADVISORY_LOCK_KEY = 0x7A66_6C61_6773_0001
 NIGHT_FROM_HOUR = 20
@@ -146,6 +167,7 @@ def judge(*, session: Session, settings: Settings, today: dt.date) -> list[Verdi
         *_low_coverage(session, settings, today),
         *_visit_gap(session, settings, today),
         *_low_presence(session, settings, today),
+        *_request_overdue(session, settings, today),
     ]
 
 
@@ -321,6 +343,51 @@ def _low_presence(session: Session, settings: Settings, today: dt.date) -> list[
     return verdicts
 
 
+def _request_overdue(session: Session, settings: Settings, today: dt.date) -> list[Verdict]:
+    days = settings.request_overdue_days
+    cutoff = overdue_before(today, days, settings.tz)
+    overdue = unresolved_since_before(cutoff)
+    waiting = col(VillagerRequest.created_at)
+    # Each village's oldest overdue request names the episode.
+    oldest = (
+        sa_select(col(VillagerRequest.id))
+        .where(col(VillagerRequest.village_code) == col(Region.code), overdue)
+        .order_by(waiting, col(VillagerRequest.id))
+        .limit(1)
+        .correlate(Region)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa_select(
+            col(Region.code),
+            col(Region.name),
+            func.sum(case((overdue, 1), else_=0)),
+            func.min(case((overdue, waiting), else_=None)),
+            oldest,
+        )
+        .join(VillagerRequest, col(VillagerRequest.village_code) == col(Region.code))
+        .group_by(col(Region.code), col(Region.name))
+    )
+    verdicts = []
+    for code, name, count, since, oldest_id in session.execute(stmt):
+        subject: Subject = ("request_overdue", code, None)
+        if not count:
+            note = f"已没有超过 {days} 天未办结的群众诉求，系统自动解除。"
+            verdicts.append(Verdict(subject, clear_note=note))
+            continue
+        first_day = since.astimezone(settings.tz).date()
+        finding = Finding(
+            kind="request_overdue",
+            severity="medium",
+            village_code=code,
+            subject_id=f"{code}:{oldest_id}",
+            detail=f"{name}有 {count} 条群众诉求超过 {days} 天未办结，最早的一条{_cn_date(first_day)}收到。",
+            evidence={"requests": int(count), "days": days, "oldest_request_id": oldest_id, "since": since.isoformat()},
+        )
+        verdicts.append(Verdict(subject, finding=finding))
+    return verdicts
+
+
 def _current(today: dt.date) -> list[ColumnElement[bool]]:
     """Conditions for a posting that covers ``today``, of an account still in use."""
     return [
@@ -354,12 +421,14 @@ def _reconcile(session: Session, verdicts: Iterable[Verdict], *, today: dt.date,
         existing[(kind, village, user_id)].append((flag_id, status, key))
 
     to_raise: dict[str, list[Finding]] = defaultdict(list)
-    to_resolve: list[tuple[str, int, str]] = []
+    to_resolve: list[tuple[str, int, str, str]] = []
     for verdict in verdicts:
         kind = verdict.subject[0]
         flags = existing.get(verdict.subject, [])
         if verdict.finding is None:
-            to_resolve += [(kind, flag_id, verdict.clear_note) for flag_id, status, _ in flags if status in ACTIVE]
+            to_resolve += [
+                (kind, flag_id, status, verdict.clear_note) for flag_id, status, _ in flags if status in ACTIVE
+            ]
         elif not any(status in QUIETING[kind] or key == verdict.finding.dedupe_key for _, status, key in flags):
             to_raise[kind].append(verdict.finding)
 
@@ -367,15 +436,11 @@ def _reconcile(session: Session, verdicts: Iterable[Verdict], *, today: dt.date,
     for kind, findings in to_raise.items():
         if raised := raise_flags(session=session, findings=findings, now=now):
             summary.raised[kind] = raised
-    for kind, flag_id, note in to_resolve:
-        resolve = (
-            update(Flag)
-            .where(col(Flag.id) == flag_id, col(Flag.status).in_(ACTIVE))
-            .values(status="resolved", note=note, updated_at=now)
-            .returning(col(Flag.id))
-            .execution_options(synchronize_session=False)
+    for kind, flag_id, status, note in to_resolve:
+        resolved = change_status(
+            session, flag_ids=[flag_id], expected=status, to="resolved", note=note, user_id=None, now=now
         )
-        if session.execute(resolve).first() is not None:
+        if resolved:
             summary.resolved[kind] = summary.resolved.get(kind, 0) + 1
     return summary
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema, field_validator
+from fastapi import Depends, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from api.flags.models import FLAG_STATUSES
-from api.validators import RegionCode, RowId, Text
+from api.validators import Instant, RegionCode, RowId, RowIdQuery, Text
 
 # Every kind a rule or a person may raise, with the name a county office reads; the list
 # filter refuses any other. A new rule's kind is added here (tests/flags checks that every
@@ -19,6 +21,7 @@ FLAG_KIND_NAMES = {
     "low_coverage": "入户覆盖率低",
     "visit_gap": "长时间无走访",
     "low_presence": "驻村天数不足",
+    "request_overdue": "群众诉求超期未办结",
     "off_site": "定位不在村内",
     "implausible_pace": "走访间隔过短",
     "duplicate_photo": "照片重复使用",
@@ -33,6 +36,8 @@ HANDLED_STATUSES = ("acknowledged", "dismissed", "resolved")
 STATUSES_NEEDING_NOTE = ("dismissed", "resolved")
 MANUAL_SEVERITY = "medium"
 TEXT_MAX_LENGTH = 2000
+# How many flags one bulk acknowledgement may name: a page of the inbox at most.
+BULK_MAX = 500
 
 FlagStatus = Literal["open", "acknowledged", "dismissed", "resolved"]
 
@@ -76,6 +81,8 @@ def _not_blank(value: str) -> str:
 KnownKind = Annotated[str, AfterValidator(_known_kind), _enum(FLAG_KINDS)]
 StatusFilter = Annotated[str, AfterValidator(_status_filter), _enum((*FLAG_STATUSES, "all"))]
 Note = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX_LENGTH)]
+# A handling note: left blank, it is no note at all.
+OptionalNote = Annotated[Note | None, AfterValidator(lambda value: value or None)]
 
 
 class FlagUpdate(BaseModel):
@@ -84,12 +91,7 @@ class FlagUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Annotated[str, AfterValidator(_handled_status), _enum(HANDLED_STATUSES)]
-    note: Note | None = None
-
-    @field_validator("note")
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
+    note: OptionalNote = None
 
 
 class ManualFlagCreate(BaseModel):
@@ -107,6 +109,49 @@ class ManualFlagCreate(BaseModel):
     detail: Annotated[Note, AfterValidator(_not_blank)]
 
 
+@dataclass
+class FlagFilters:
+    """Which flags, apart from their kind: where, about whom, in which status, raised when
+    (``since`` inclusive, ``until`` exclusive). The list and the counts by kind share them, so
+    that each kind's count is what its filter chip would list."""
+
+    scope: Annotated[str | None, Query(description="区划代码：只看该地区之下的提示")] = None
+    status: Annotated[
+        list[StatusFilter] | None,
+        Query(description="状态，默认只看 open；可重复传多个，如 status=open&status=acknowledged；all 表示全部"),
+    ] = None
+    user_id: RowIdQuery = None
+    since: Annotated[Instant | None, Query(description="提出时间不早于（RFC 3339）")] = None
+    until: Annotated[Instant | None, Query(description="提出时间早于（RFC 3339）")] = None
+
+    @property
+    def statuses(self) -> list[str]:
+        return self.status or ["open"]
+
+
+FlagFiltersDep = Annotated[FlagFilters, Depends()]
+
+
+class BulkAcknowledge(BaseModel):
+    """Flags a supervisor confirms at once, to be looked into; ``note`` goes on each of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[RowId], Field(min_length=1, max_length=BULK_MAX)]
+    note: OptionalNote = None
+
+
+class FlagEventPublic(BaseModel):
+    """One step of a flag's trail; no ``user_id`` means the system acted."""
+
+    at: datetime
+    user_id: int | None
+    user_display_name: str | None = Field(description="处理人的姓名（系统自动处理时为空）")
+    from_status: FlagStatus | None = Field(description="原状态（提出时为空）")
+    to_status: FlagStatus
+    note: str | None
+
+
 class FlagPublic(BaseModel):
     id: int
     kind: str
@@ -122,3 +167,12 @@ class FlagPublic(BaseModel):
     status: FlagStatus
     note: str | None
     updated_at: datetime
+    history: list[FlagEventPublic] = Field(description="处理记录，最早的在前")
+
+
+class BulkAcknowledged(BaseModel):
+    """What a bulk acknowledgement did: the flags it acknowledged, and those it left as they were
+    (already acknowledged, dismissed or resolved)."""
+
+    acknowledged: list[FlagPublic]
+    unchanged: list[FlagPublic]

@@ -33,9 +33,9 @@ from tests.factories import (
     make_region,
     make_user,
 )
+from tests.problems import assert_problem
 
 UNPOSTED = "520199100203"
-from tests.problems import assert_problem
 
 
 def _at(day: date, hour: int, tz: ZoneInfo) -> str:
