@@ -33,6 +33,7 @@ from api.auth.principal import Principal
 from api.checkins.models import Checkin
 from api.checkins.service import record_checkins
 from api.demo import texts
+from api.demo.dating import date_as_recorded
 from api.demo.fieldwork import FieldPlan, PlannedPhoto
 from api.demo.pictures import demo_jpeg
 from api.flags.models import Flag
@@ -94,6 +95,7 @@ def write_fieldwork(
                 for checkins in _batches(work.checkins):
                     _expect_created(record_checkins(session=session, by=by, items=checkins, settings=settings, now=now))
             _follow_up(session, plan.followed_up, now=now)
+            date_as_recorded(session, now=now)
             writer.finish()
             return _counts(session)
         except BaseException:

@@ -469,3 +469,27 @@ def test_inspections_catch_the_made_up_visits_and_the_secretary_nobody_knows(dem
     denied = {user_id for kind, user_id in flagged if kind == "visit_denied"}
     assert denied == fakers  # and no honest secretary is accused
     assert ids[problems["few_home_visits"]] in {user_id for kind, user_id in flagged if kind == "low_awareness"}
+
+
+def test_requests_and_flags_are_dated_as_their_records_not_as_the_load(demo: Demo) -> None:
+    """Every quarter the demo covers has requests and flags; none is stamped with the load's time."""
+    engine, _ = demo
+    with Session(engine) as session:
+        requests = session.exec(
+            select(VillagerRequest, Visit.started_at).join(Visit, col(Visit.id) == col(VillagerRequest.visit_id))
+        ).all()
+        flags = session.exec(
+            select(Flag).where(col(Flag.kind).in_(["duplicate_photo", "off_site", "photo_time_mismatch"]))
+        ).all()
+        record_times = dict(session.exec(select(Visit.id, Visit.started_at)).all())
+        record_times.update(session.exec(select(Checkin.id, Checkin.at)).all())
+    assert requests
+    assert all(request.created_at == raised for request, raised in requests)
+    resolved = [r for r, _ in requests if r.status == "resolved"]
+    assert resolved
+    assert all(r.resolved_at is not None and r.created_at < r.resolved_at for r in resolved)
+    assert max(r.created_at for r, _ in requests) - min(r.created_at for r, _ in requests) > dt.timedelta(
+        days=DAYS // 2
+    )
+    assert flags
+    assert all(flag.raised_at == record_times[flag.subject_id] for flag in flags if flag.subject_id in record_times)
