@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     presence_window_days: int = Field(default=30, ge=1)
     low_presence_min_days: int = Field(default=20, ge=0)
     flag_rules_interval_s: int = Field(default=3600, ge=0)
+    # A villager's request (群众诉求) still unresolved this many whole days after it reached the
+    # server is overdue: the village page counts it and the rules raise ``request_overdue``, so
+    # a request nobody took up does not wait unseen until the quarterly bulletin.
+    request_overdue_days: int = Field(default=30, ge=1, le=3650)
     # An inspection whose sampled households know their secretary less often than this
     # raises ``low_awareness`` once every sampled household has answered (or on publication).
     low_awareness_threshold: float = Field(default=0.8, ge=0, le=1)

@@ -33,3 +33,5 @@ class VillagerRequest(SQLModel, table=True):
     created_at: datetime = Field(sa_column=timestamp_column())
     updated_at: datetime = Field(sa_column=timestamp_column())
     resolved_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
+    # Who last moved the request on (``updated_at`` says when); null until someone handles it.
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")

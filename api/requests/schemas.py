@@ -1,33 +1,57 @@
-"""Shapes of villagers' requests as supervisors list and update them."""
+"""Shapes of villagers' requests as supervisors list and handle them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
+from api.pagination import Page
 from api.validators import Text
 
 RequestStatus = Literal["open", "in_progress", "resolved"]
+# ``open`` is only ever set by the visit that raised the request.
+HandledStatus = Literal["in_progress", "resolved"]
+RESOLUTION_MAX_LENGTH = 2000
+Resolution = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=RESOLUTION_MAX_LENGTH)]
 
 
 class RequestUpdate(BaseModel):
+    """Starting on a request or resolving it (办结); resolving needs ``resolution``."""
+
     model_config = ConfigDict(extra="forbid")
 
-    status: RequestStatus
-    resolution: Text | None = Field(default=None, max_length=2000)
+    status: HandledStatus
+    resolution: Resolution | None = None
+
+    @field_validator("resolution")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
 
 
 class RequestPublic(BaseModel):
     id: str
     visit_id: str
     village_code: str
+    village_name: str | None
+    town_name: str | None
     household_id: int | None
+    head_name: str | None
     category: str
     text: str
     status: RequestStatus
     resolution: str | None
+    overdue: bool
     created_at: datetime
     updated_at: datetime
+    updated_by: int | None
+    updated_by_name: str | None
     resolved_at: datetime | None
+
+
+class RequestPage(Page[RequestPublic]):
+    """A page of requests, with the deployment's overdue threshold, so screens need not know it."""
+
+    overdue_days: int

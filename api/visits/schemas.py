@@ -41,9 +41,13 @@ class VisitIn(BaseModel):
 
 
 class RequestOut(BaseModel):
+    """A request as its visit shows it, with how far it got, for the secretary's 我的记录."""
+
     id: str
     category: str
     text: str
+    status: Literal["open", "in_progress", "resolved"]
+    resolution: str | None
 
 
 class VisitPublic(BaseModel):

@@ -286,7 +286,7 @@ def visit_public(session: Session, visit_ids: Sequence[str]) -> dict[str, VisitP
     for r in sorted(
         select_in(session, VillagerRequest, VillagerRequest.visit_id, set(visit_ids)), key=lambda r: r.position
     ):
-        requests[r.visit_id].append(RequestOut(id=r.id, category=r.category, text=r.text))
+        requests[r.visit_id].append(RequestOut.model_validate(r.model_dump()))
     return {
         v.id: VisitPublic.model_validate({**v.model_dump(), "photo_ids": photos[v.id], "requests": requests[v.id]})
         for v in visits

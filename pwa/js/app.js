@@ -31,6 +31,7 @@ const routes = {
   flags: atDesk(() => import("./supervise/flags.js")),
   village: atDesk(() => import("./supervise/village.js")),
   secretary: atDesk(() => import("./supervise/secretary.js")),
+  requests: atDesk(() => import("./supervise/requests.js")),
   // Inspections: used offline in the villages, so kept on phones like the secretaries' screens.
   inspect: inspecting("inspect"),
   inspection: inspecting("inspection"),
@@ -48,8 +49,8 @@ const routes = {
   // Every role's own account: name, scope, 修改密码 and 退出登录.
   account: () => import("./views/account.js"),
 };
-const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "inspect", "inspection", "answer", "results"]);
-const WIDE_SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary"]);
+const SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "requests", "inspect", "inspection", "answer", "results"]);
+const WIDE_SUPERVISOR_ROUTES = new Set(["overview", "flags", "village", "secretary", "requests"]);
 const ADMIN_ROUTES = new Set(["admin", "people", "person", "places", "place", "ledger", "tokens", "audit"]);
 const ADMIN_ROLES = new Set(["admin", "county", "town"]);
 const EVERYONE_ROUTES = new Set(["login", "outbox", "account"]);

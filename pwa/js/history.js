@@ -14,11 +14,13 @@ const DAYS = 90; // as the words of records.loading and records.unavailable say
 let kept = null; // {userId, promise}
 
 /**
- * The records the server has and this phone does not, shaped, labelled and marked sent as the
- * phone's own would be. A record in both is left to the phone's copy: only it knows whether a
- * change still waits to be sent. Rejects (an ApiError) with no signal or an expired login.
+ * The phone's own records, then those the server has and this phone does not, shaped, labelled
+ * and marked sent as the phone's own would be. A record in both is the phone's copy (only it
+ * knows whether a change still waits to be sent), with its villagers' requests as the server
+ * has them: how far each got (办结 and what was done) is known only there. Rejects (an
+ * ApiError) with no signal or an expired login.
  */
-export async function serverOnly(local) {
+export async function withServer(local) {
   const userId = session().me.id;
   if (kept?.userId !== userId) {
     const promise = download(userId);
@@ -30,13 +32,16 @@ export async function serverOnly(local) {
   const { visits, checkins } = await kept.promise;
   // Labelled now, not when downloaded: the households may have arrived on the phone since.
   const village = (code) => villages().find((v) => v.village_code === code);
+  const sent = new Map(visits.map((v) => [v.id, v]));
+  const mine = local.map((r) => (sent.has(r.id) ? { ...r, body: { ...r.body, requests: sent.get(r.id).requests } } : r));
   const here = new Set(local.map((r) => r.id));
-  return [
+  const theirs = [
     ...visits.map((v) => ({ type: "visit", label: visitLabel(v.kind, household(v.household_id)), body: v })),
     ...checkins.map((c) => ({ type: "checkin", label: checkinLabel(village(c.village_code)), body: c })),
   ]
     .filter((r) => !here.has(r.body.id))
     .map((r) => ({ ...r, id: r.body.id, state: "sent", checks: r.body.checks }));
+  return [...mine, ...theirs];
 }
 
 async function download(userId) {

@@ -205,7 +205,7 @@ def test_requests_are_listed_and_resolved(client: TestClient, session: Session) 
     assert done.json()["resolved_at"] is not None
     assert (
         client.patch(
-            f"/api/v1/requests/{request_id}", json={"status": "open"}, headers=county.headers("town_b")
+            f"/api/v1/requests/{request_id}", json={"status": "in_progress"}, headers=county.headers("town_b")
         ).status_code
         == 404
     )

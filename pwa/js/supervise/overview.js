@@ -56,6 +56,7 @@ export async function render() {
     h(
       "div",
       { class: "buttons" },
+      h("a", { class: "button secondary", href: "#/requests" }, t("requests.title")),
       h("button", { class: "secondary", onclick: () => exportAs("xlsx") }, t("overview.exportXlsx")),
       h("button", { class: "secondary", onclick: () => exportAs("csv") }, t("overview.exportCsv")),
     ),

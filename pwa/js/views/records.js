@@ -20,8 +20,8 @@ export async function render({ app }) {
   };
   show(local, "records.loading");
   import("../history.js")
-    .then((history) => history.serverOnly(local))
-    .then((server) => show([...local, ...server]), () => show(local, "records.unavailable"));
+    .then((history) => history.withServer(local))
+    .then((all) => show(all), () => show(local, "records.unavailable"));
   return h("div", { class: "stack" }, shown, await account(app));
 }
 
@@ -61,9 +61,16 @@ function recordList(all) {
         h("div", { class: "row" }, h("strong", {}, r.label), stateBadge(r)),
         h("span", { class: "muted" }, [formatTime(when(r)), ...extras].join(" · ")),
         notes && h("p", { class: "notes" }, notes),
+        r.type === "visit" && progress(r.body.requests),
         r.checks?.length > 0 && h("p", { class: "warn-text" }, t("records.checks", { list: r.checks.map((c) => t(`check.${c}`)).join("、") })),
         r.state !== "sent" && r.error && h("p", { class: "error-text" }, r.error.words),
       );
     }),
   );
+}
+
+/** Each request's progress as the server knows it (none yet for a visit still on the phone). */
+function progress(requests = []) {
+  const known = requests.filter((q) => q.status);
+  return known.length > 0 && h("ul", { class: "progress" }, known.map((q) => h("li", {}, `${q.category}：${t(`records.request.${q.status}`)}`, q.resolution && h("p", { class: "notes" }, t("records.resolution", { text: q.resolution })))));
 }

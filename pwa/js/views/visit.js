@@ -14,7 +14,7 @@ import { signaturePad } from "./signature.js";
 export const title = () => t("visit.title");
 
 const KINDS = ["home_visit", "group_talk", "meeting", "service", "log"];
-const CATEGORIES = ["employment", "health", "education", "housing", "infrastructure", "welfare", "dispute", "other"];
+export const CATEGORIES = ["employment", "health", "education", "housing", "infrastructure", "welfare", "dispute", "other"];
 
 export async function render({ app, params }) {
   const editing = params.get("edit") ? await get("records", params.get("edit")) : null;
