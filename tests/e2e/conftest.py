@@ -118,9 +118,9 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def desk(browser: Browser) -> Iterator[BrowserContext]:
-    """A county office's computer: a 1366 px wide screen, in Chinese."""
+    """A county office's computer: a 1366 × 900 screen, in Chinese."""
     context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="allow"
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="allow"
     )
     with watched(context):
         yield context
