@@ -135,6 +135,11 @@ def test_a_county_staffer_posts_rotates_resets_and_switches_off_secretaries(  # 
     screenshot(office.page, "admin-places")
 
     # The successor's password is reset; their phone must choose a new one before anything else.
+    office.open("#/people")
+    expect(office.page.get_by_role("table")).to_contain_text("王军")
+    expect(office.page.locator("#toast")).to_be_hidden()
+    screenshot(office.page, "admin-people")
+    assert_accessible(office.page)
     _open_person(office, "王军")
     office.page.get_by_role("button", name="重置密码").click()
     temporary = office.page.get_by_label("临时密码").inner_text()
