@@ -131,12 +131,15 @@ class LocalStore:
                         yield path.relative_to(self.root).as_posix()
 
     def health(self) -> str:
-        """``ok`` when the folder exists (or can be made) and accepts a write."""
+        """``ok`` when the folder exists (or can be made) and accepts a write.
+
+        Each probe writes a file of its own: instances sharing the folder are asked at the same
+        moment by a load balancer, and one probe removing another's file would mark a healthy
+        instance down."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = self.root / ".readyz"
-            probe.write_bytes(b"ok")
-            probe.unlink()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".readyz-") as probe:
+                probe.write(b"ok")
         except OSError as exc:
             return f"error: {exc.strerror or type(exc).__name__}"
         return "ok"

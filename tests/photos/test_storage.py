@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,24 @@ def test_a_symlink_out_of_the_folder_is_refused(local: LocalStore, tmp_path: Pat
     with pytest.raises(BadPhotoKey):
         local.put("link/x.jpg", PHOTO)
     assert list(outside.iterdir()) == []
+
+
+def test_instances_sharing_a_folder_are_healthy_when_asked_at_the_same_moment(tmp_path: Path) -> None:
+    """A load balancer asks every instance at once; the instances' probes must not trip over each other."""
+    stores = [LocalStore(tmp_path / "media") for _ in range(4)]
+    barrier = threading.Barrier(len(stores))
+
+    def ask(store: LocalStore) -> list[str]:
+        answers = []
+        for _ in range(200):
+            barrier.wait()
+            answers.append(store.health())
+        return answers
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        answers = [answer for answers in pool.map(ask, stores) for answer in answers]
+    assert set(answers) == {"ok"}
+    assert _files(tmp_path / "media") == []
 
 
 def test_health_reports_a_folder_that_cannot_be_made(tmp_path: Path) -> None:
