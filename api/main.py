@@ -35,6 +35,9 @@ from api.oversight.router import router as oversight_router
 from api.photos.router import router as photos_router
 from api.photos.storage import open_photo_store
 from api.photos.sweep import photo_sweep_running
+from api.public.pages import router as public_pages_router
+from api.public.router import router as public_router
+from api.rectification.router import router as rectification_router
 from api.regions.router import router as regions_router
 from api.requests.router import router as requests_router
 from api.settings import Settings, get_settings
@@ -64,6 +67,8 @@ def _api_router() -> APIRouter:
         inspections_router,
         bulletins_router,
         audit_router,
+        rectification_router,
+        public_router,
     )
     for part in parts:
         router.include_router(part)
@@ -106,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(_api_router())
+    app.include_router(public_pages_router)
     mount_docs(app, openapi_url=f"{API_PREFIX}/openapi.json", title="走访 Zoufang API")
     mount_pwa(app, settings.pwa_dir or PACKAGED_PWA_DIR)
 

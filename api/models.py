@@ -13,6 +13,8 @@ from api.inspections.models import Inspection, InspectionAnswer, SampledHousehol
 from api.ops.models import PeriodicRun
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.photos.models import Photo, PhotoHashBand
+from api.public.models import PublicMonth, PublicPost
+from api.rectification.models import RectificationEvent, RectificationMeasure, RectificationProblem, RectificationProgress
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
 from api.visits.models import Visit, VisitPhoto
@@ -32,6 +34,12 @@ __all__ = [
     "Photo",
     "PhotoHashBand",
     "PresenceDay",
+    "PublicMonth",
+    "PublicPost",
+    "RectificationEvent",
+    "RectificationMeasure",
+    "RectificationProblem",
+    "RectificationProgress",
     "Region",
     "SampledHousehold",
     "User",

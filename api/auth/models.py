@@ -32,6 +32,12 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=USERNAME_MAX_LENGTH, unique=True)
     display_name: str = Field(max_length=50)
     phone: str | None = Field(default=None, max_length=20)
+    # What a secretary chooses to show villagers on the notice board and the public page: a work
+    # phone (never ``phone`` unless they type it here too) and a portrait: a photo they uploaded
+    # (not a foreign key: photos name their uploader, and the two tables would depend on each
+    # other; the portrait is checked to be the account's own photo when it is set).
+    public_phone: str | None = Field(default=None, max_length=20)
+    portrait_photo_id: str | None = Field(default=None, max_length=36)
     role: str = Field(max_length=10)
     scope_code: str | None = Field(default=None, max_length=12, index=True)
     password_hash: str = Field(max_length=200)
