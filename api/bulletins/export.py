@@ -1,4 +1,4 @@
-"""The bulletin as files: CSV (the village ranking), XLSX (four sheets) and a printable A4 page."""
+"""The bulletin as files: CSV (the village ranking), XLSX (five sheets) and a printable A4 page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.bulletins.schemas import Bulletin, Problem, Standing
+from api.bulletins.schemas import Bulletin, Problem, RectificationStanding, Standing
 from api.spreadsheets import COUNT, PERCENT, POINTS, TEXT, Column, add_sheet, book_bytes, csv_bytes, new_book
 
 STATUS_NAMES = {"open": "待处理", "acknowledged": "已知悉", "dismissed": "已排除", "resolved": "已整改"}
@@ -51,6 +51,14 @@ TOWN_COLUMNS: list[Column[Standing]] = [
     Column("乡镇", lambda s: s.name, 14),
     Column("村数", lambda s: s.villages, 6, COUNT),
     *_figures(),
+]
+RECTIFICATION_COLUMNS: list[Column[RectificationStanding]] = [
+    Column("乡镇", lambda r: r.name, 14),
+    Column("整改中的村", lambda r: r.villages_rectifying, 10, COUNT),
+    Column("验收通过的村", lambda r: r.villages_accepted, 11, COUNT),
+    Column("整改措施", lambda r: r.measures, 9, COUNT),
+    Column("已完成", lambda r: r.measures_done, 8, COUNT),
+    Column("逾期未完成", lambda r: r.measures_overdue, 10, COUNT),
 ]
 
 
@@ -109,6 +117,7 @@ def bulletin_xlsx(b: Bulletin, *, tz: ZoneInfo) -> bytes:
     add_sheet(book, "概况", OVERVIEW_COLUMNS, _overview_lines(b), title=b.title, landscape=False)
     add_sheet(book, "乡镇排名", TOWN_COLUMNS, b.towns, title=b.title)
     add_sheet(book, "村排名", VILLAGE_COLUMNS, b.villages, title=b.title)
+    add_sheet(book, "整顿整改", RECTIFICATION_COLUMNS, b.rectification, title=b.title, landscape=False)
     add_sheet(book, "问题清单", _problem_columns(tz), b.problems, title=b.title)
     return book_bytes(book)
 
@@ -179,6 +188,12 @@ def bulletin_html(b: Bulletin, *, tz: ZoneInfo) -> str:
         f"发现问题 {o.flags_raised:,} 个，尚未处理 {o.open_flags:,} 个；群众诉求 {o.requests:,} 件，"
         f"办结率 {pct(o.requests_resolved_rate)}。"
     )
+    if b.rectification:
+        t = b.rectification[-1]
+        summary += (
+            f"软弱涣散村整顿：{t.villages_rectifying:,} 个村整改中，{t.villages_accepted:,} 个村验收通过；"
+            f"整改措施 {t.measures:,} 项，已完成 {t.measures_done:,} 项，逾期未完成 {t.measures_overdue:,} 项。"
+        )
     generated = b.generated_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(b.title)}</title>
@@ -192,7 +207,10 @@ def bulletin_html(b: Bulletin, *, tz: ZoneInfo) -> str:
 {_table(TOWN_COLUMNS, b.towns)}
 <h2>三、村排名</h2>
 {_table(VILLAGE_COLUMNS, b.villages)}
-<h2>四、发现的问题（{len(b.problems):,} 个）</h2>
+<h2>四、软弱涣散村整顿整改情况</h2>
+<p>按范围内有整顿台账的全部村统计（含本季度没有派驻的村），截至统计截止日。</p>
+{_table(RECTIFICATION_COLUMNS, b.rectification) if b.rectification else "<p>本季度范围内没有整顿台账。</p>"}
+<h2>五、发现的问题（{len(b.problems):,} 个）</h2>
 <div class="problems">{_table(_problem_columns(tz), b.problems) if b.problems else "<p>本季度未发现问题。</p>"}</div>
 </body></html>
 """

@@ -31,7 +31,7 @@ from api.households.models import Household
 from api.inspections.models import Inspection, InspectionAnswer
 from api.oversight.models import PresenceDay, VisitDay
 from api.regions.codes import under
-from api.requests.models import VillagerRequest
+from api.requests.models import VillagerRequest, not_hidden
 from api.shares import share
 from api.visits.models import Visit
 
@@ -166,6 +166,7 @@ def village_figures(
             under(col(VillagerRequest.village_code), prefix),
             col(VillagerRequest.created_at) >= begin,
             col(VillagerRequest.created_at) < end,
+            not_hidden(),
         )
         .group_by(col(VillagerRequest.village_code)),
         "requests",

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from api.assignments.models import Assignment
 from api.bulletins.figures import Figures, Period, village_figures
 from api.bulletins.quarters import Quarter
+from api.bulletins.rectification import rectification_standings
 from api.bulletins.schemas import Bulletin, Problem, Standing
 from api.clock import start_of
 from api.errors import InvalidInput
@@ -84,6 +85,8 @@ def build(
         towns=town_standings,
         villages=village_standings,
         unposted_villages=len(in_scope) - len(villages),
+        # Every village's ledger counts, posted or not: rectifying a village is the county's task.
+        rectification=rectification_standings(session, villages=in_scope, period=period, tz=tz),
         problems=_problems(session, prefix, period, tz, {v.code: v for v in villages}, town_name),
     )
 

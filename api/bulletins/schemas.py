@@ -49,6 +49,18 @@ class Problem(BaseModel):
     status: str
 
 
+class RectificationStanding(BaseModel):
+    """A town's weak-lax villages' rectification at the period's end (the last row: the total)."""
+
+    code: str
+    name: str
+    villages_rectifying: int = Field(default=0, description="台账上有问题、尚未验收通过的村")
+    villages_accepted: int = Field(default=0, description="县级验收通过的村")
+    measures: int = 0
+    measures_done: int = Field(default=0, description="已报完成的整改措施（含乡镇已确认）")
+    measures_overdue: int = Field(default=0, description="超过完成时限仍未完成的整改措施")
+
+
 class Bulletin(BaseModel):
     quarter: str
     title: str
@@ -62,4 +74,7 @@ class Bulletin(BaseModel):
     towns: list[Standing]
     villages: list[Standing] = Field(description="本季度有派驻（第一书记或工作队员）的村；其他村不参加统计和排名")
     unposted_villages: int = Field(description="范围内本季度没有派驻的村数，不计入覆盖率等数字")
+    rectification: list[RectificationStanding] = Field(
+        description="整顿整改情况：每个乡镇一行，最后一行为合计；没有台账时为空"
+    )
     problems: list[Problem]

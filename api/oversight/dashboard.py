@@ -33,7 +33,7 @@ from api.inspections.service import latest_awareness
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
 from api.regions.models import Region
-from api.requests.models import VillagerRequest
+from api.requests.models import VillagerRequest, not_hidden
 from api.shares import share
 
 PRESENCE_DAYS = 30
@@ -91,7 +91,7 @@ def village_rows(
     open_requests = _by_key(
         session,
         sa_select(col(VillagerRequest.village_code), func.count())
-        .where(col(VillagerRequest.village_code).in_(codes), col(VillagerRequest.status) != "resolved")
+        .where(col(VillagerRequest.village_code).in_(codes), col(VillagerRequest.status) != "resolved", not_hidden())
         .group_by(col(VillagerRequest.village_code)),
     )
     open_flags = _by_key(

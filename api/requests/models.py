@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, Column, ColumnElement, Index, Text
+from sqlmodel import Field, SQLModel, col
 
 from api.db import timestamp_column
 
@@ -49,3 +49,8 @@ class VillagerRequest(SQLModel, table=True):
     hidden_at: datetime | None = Field(default=None, sa_column=timestamp_column(nullable=True))
     hidden_by: int | None = Field(default=None, foreign_key="app_user.id")
     hidden_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+def not_hidden() -> ColumnElement[bool]:
+    """Requests a supervisor has not hidden: only they are listed, counted and flagged overdue."""
+    return col(VillagerRequest.hidden_at).is_(None)

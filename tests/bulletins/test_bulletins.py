@@ -249,7 +249,7 @@ def test_the_xlsx_read_back_holds_the_same_numbers(
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["content-disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["概况", "乡镇排名", "村排名", "问题清单"]
+    assert book.sheetnames == ["概况", "乡镇排名", "村排名", "整顿整改", "问题清单"]
 
     villages = book["村排名"]
     header = [c.value for c in villages[1]]
@@ -295,7 +295,8 @@ def test_the_csv_and_the_printable_page(client: TestClient, county_quarter: Coun
     html = page.text
     assert "size: A4" in html
     assert "青山县驻村第一书记工作情况通报" in html
-    for heading in ("一、总体情况", "二、乡镇排名", "三、村排名", "四、发现的问题（3 个）"):
+    headings = ("一、总体情况", "二、乡镇排名", "三、村排名", "四、软弱涣散村整顿整改情况", "五、发现的问题（3 个）")
+    for heading in headings:
         assert heading in html
     assert "覆盖率 37.5%" in html  # 3 of 8 households
     assert "<td>桃源村</td>" in html
