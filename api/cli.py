@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from api.auth.accounts import reset_password
+from api.auth.accounts import reset_password, set_active
 from api.auth.models import User
 from api.auth.schemas import UserCreate
 from api.auth.service import create_user
@@ -222,9 +222,7 @@ def cmd_deactivate_user(args: argparse.Namespace, settings: Settings) -> int:
     def switch(session: Session, user: User) -> str:
         if user.is_active == args.reactivate:
             return f"{user.username} 的账号本来就已{'启用' if user.is_active else '停用'}。"
-        user.is_active = args.reactivate
-        if not args.reactivate:
-            user.session_epoch += 1
+        set_active(user, args.reactivate)
         session.add(user)
         if args.reactivate:
             return f"已重新启用 {user.username} 的账号。"

@@ -109,12 +109,18 @@ def update_user(*, session: Session, user_id: int, data: UserUpdate, by: Princip
     user.display_name = changes.get("display_name", user.display_name)
     user.phone = changes.get("phone", user.phone)
     user.role, user.scope_code = role, scope
-    if changes.get("is_active") is False and user.is_active:
-        user.session_epoch += 1  # its tokens die on their next request (is_active is checked too)
-    user.is_active = changes.get("is_active", user.is_active)
+    set_active(user, changes.get("is_active", user.is_active))
     session.add(user)
     session.flush()
     return user
+
+
+def set_active(user: User, active: bool) -> None:
+    """Switch an account on or off; switching it off ends its sessions at once (its tokens carry
+    the old epoch, and ``is_active`` is checked on every request too). Its records stay."""
+    if user.is_active and not active:
+        user.session_epoch += 1
+    user.is_active = active
 
 
 def _require_not_posted_elsewhere(
