@@ -16,7 +16,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import JSON, Column, Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    and_,
+    event,
+    true,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
@@ -175,6 +188,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 def timestamp_column(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     """A UTC timestamp column (a fresh Column each call, as SQLModel needs)."""
     return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def within(column: Any, since: datetime | None, until: datetime | None) -> ColumnElement[bool]:
+    """``since <= column < until``, each bound only when given: the lists' time filters."""
+    bounds = [*([column >= since] if since is not None else []), *([column < until] if until is not None else [])]
+    return and_(true(), *bounds)
 
 
 def json_list_column() -> Column[list[str]]:

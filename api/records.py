@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
 from api.auth.principal import Principal
+from api.db import within
 from api.errors import AppError
 from api.validators import RegionCodeQuery, RowIdQuery
 
@@ -141,11 +142,7 @@ class RecordFilters:
             stmt = stmt.where(village == self.village_code)
         if self.user_id is not None:
             stmt = stmt.where(user == self.user_id)
-        if self.since is not None:
-            stmt = stmt.where(col(at) >= self.since)
-        if self.until is not None:
-            stmt = stmt.where(col(at) < self.until)
-        return stmt
+        return stmt.where(within(col(at), self.since, self.until))
 
 
 RecordFiltersDep = Annotated[RecordFilters, Depends()]

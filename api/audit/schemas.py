@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col
 
 from api.audit.models import AuditEntry, Resource
+from api.db import within
 from api.validators import Instant, RowIdQuery
 
 
@@ -54,11 +55,7 @@ class AuditFilters:
             stmt = stmt.where(col(AuditEntry.token_id) == self.token_id)
         if self.resource is not None:
             stmt = stmt.where(col(AuditEntry.resource) == self.resource)
-        if self.since is not None:
-            stmt = stmt.where(col(AuditEntry.at) >= self.since)
-        if self.until is not None:
-            stmt = stmt.where(col(AuditEntry.at) < self.until)
-        return stmt
+        return stmt.where(within(col(AuditEntry.at), self.since, self.until))
 
 
 AuditFiltersDep = Annotated[AuditFilters, Depends()]

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from api.assignments.models import Assignment
 from api.auth.models import SUPERVISOR_ROLES, User
 from api.auth.principal import Principal, require_roles
+from api.db import within
 from api.errors import Conflict, InvalidInput, NotFound
 from api.flags.models import Flag
 from api.flags.schemas import (
@@ -110,11 +111,7 @@ def _filtered(stmt: AnySelect, *, by: Principal, filters: FlagFilters) -> AnySel
         stmt = stmt.where(col(Flag.status).in_(sorted(set(filters.statuses))))
     if filters.user_id is not None:
         stmt = stmt.where(col(Flag.user_id) == filters.user_id)
-    if filters.since is not None:
-        stmt = stmt.where(col(Flag.raised_at) >= filters.since)
-    if filters.until is not None:
-        stmt = stmt.where(col(Flag.raised_at) < filters.until)
-    return stmt
+    return stmt.where(within(col(Flag.raised_at), filters.since, filters.until))
 
 
 def get_flag(*, session: Session, flag_id: int, by: Principal) -> Flag:
