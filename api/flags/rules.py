@@ -22,6 +22,12 @@ regularly inside ``zoufang serve``:
   An episode named by the oldest overdue request (``request_overdue:{village}:{request id}``):
   it stays open while any request is overdue, resolves once none is, and a dismissed one comes
   back only when its oldest request was resolved and others are still overdue.
+- ``rectification_overdue`` (per measure of a rectification ledger): a measure past its deadline
+  (today's local date is after it) and still open or in progress. One flag per measure, ever
+  (``rectification_overdue:{measure id}``): resolved when the measure is reported done or
+  confirmed (or its deadline moved past today), and never raised a second time, even if the
+  town sends the measure back. Every ledger is judged, posted or not: the measures have a
+  deadline whoever is in charge.
 
 Days are local days in the deployment's time zone, computed by the database.
 
@@ -66,7 +72,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_
+from sqlalchemy import DateTime, Engine, Interval, Text, and_, case, cast, func, literal, not_, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -80,18 +86,20 @@ from api.flags.models import Flag
 from api.flags.service import Finding, raise_flags
 from api.flags.trail import change_status
 from api.households.models import Household
+from api.rectification.models import MEASURE_STATUSES, RectificationMeasure
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
 from api.requests.service import overdue_before, unresolved_since_before
 from api.settings import Settings
 from api.visits.models import Visit
 
-TIME_RULE_KINDS = ("low_coverage", "visit_gap", "low_presence", "request_overdue")
+TIME_RULE_KINDS = ("low_coverage", "visit_gap", "low_presence", "request_overdue", "rectification_overdue")
 KIND_NAMES = {
     "low_coverage": "入户覆盖率低",
     "visit_gap": "长期没有走访",
     "low_presence": "驻村天数不足",
     "request_overdue": "群众诉求超期未办结",
+    "rectification_overdue": "整改措施逾期",
 }
 ACTIVE = ("open", "acknowledged")
 # Statuses that keep a condition-rule quiet; the episodes rely on their keys instead.
@@ -100,13 +108,18 @@ QUIETING = {
     "visit_gap": ACTIVE,
     "low_presence": (*ACTIVE, "dismissed"),
     "request_overdue": ACTIVE,
+    # One flag per measure, ever: whatever became of it, it keeps the measure quiet.
+    "rectification_overdue": (*ACTIVE, "dismissed", "resolved"),
 }
+# Kinds whose subject is the flag's own ``subject_id`` (a measure), not its village and person.
+PER_SUBJECT_KINDS = ("rectification_overdue",)
 # The key of the PostgreSQL advisory lock held while the rules run ("zflags" and a version).
 ADVISORY_LOCK_KEY = 0x7A66_6C61_6773_0001
 NIGHT_FROM_HOUR = 20
 NIGHT_UNTIL_HOUR = 6
 
-Subject = tuple[str, str, int | None]  # kind, village code, user id (None for a village)
+# kind, village code, user id (None for a village); for PER_SUBJECT_KINDS: kind, subject id, None
+Subject = tuple[str, str, int | None]
 
 
 @dataclass
@@ -168,6 +181,7 @@ def judge(*, session: Session, settings: Settings, today: dt.date) -> list[Verdi
         *_visit_gap(session, settings, today),
         *_low_presence(session, settings, today),
         *_request_overdue(session, settings, today),
+        *_rectification_overdue(session, today),
     ]
 
 
@@ -388,6 +402,50 @@ def _request_overdue(session: Session, settings: Settings, today: dt.date) -> li
     return verdicts
 
 
+def _rectification_overdue(session: Session, today: dt.date) -> list[Verdict]:
+    """Every measure past its deadline, and every measure with a flag that may be cleared."""
+    measure = RectificationMeasure
+    overdue = and_(col(measure.deadline) < today, col(measure.status).in_(("open", "in_progress")))
+    flagged = sa_select(col(Flag.subject_id)).where(
+        col(Flag.kind) == "rectification_overdue", col(Flag.status).in_(ACTIVE)
+    )
+    stmt = (
+        sa_select(
+            col(measure.id),
+            col(measure.village_code),
+            col(Region.name),
+            col(measure.text),
+            col(measure.deadline),
+            col(measure.status),
+            overdue,
+        )
+        .join(Region, col(Region.code) == col(measure.village_code))
+        .where(overdue | cast(col(measure.id), Text).in_(flagged))
+    )
+    verdicts = []
+    for measure_id, code, village, text, deadline, status, late in session.execute(stmt):
+        subject: Subject = ("rectification_overdue", str(measure_id), None)
+        if not late:
+            if status in ("done", "confirmed"):
+                note = f"整改措施已{MEASURE_STATUSES[status]}，系统自动解除。"
+            else:
+                note = f"整改措施的完成时限已调整为{_cn_date(deadline)}，系统自动解除。"
+            verdicts.append(Verdict(subject, clear_note=note))
+            continue
+        days = (today - deadline).days
+        short = text if len(text) <= 40 else text[:39] + "…"
+        finding = Finding(
+            kind="rectification_overdue",
+            severity="medium",
+            village_code=code,
+            subject_id=str(measure_id),
+            detail=f"{village}的整改措施“{short}”完成时限为{_cn_date(deadline)}，已逾期 {days} 天仍未完成。",
+            evidence={"measure_id": measure_id, "deadline": deadline.isoformat(), "status": status, "days": days},
+        )
+        verdicts.append(Verdict(subject, finding=finding))
+    return verdicts
+
+
 def _current(today: dt.date) -> list[ColumnElement[bool]]:
     """Conditions for a posting that covers ``today``, of an account still in use."""
     return [
@@ -414,11 +472,14 @@ def _posted_villages(today: dt.date, *, started_by: dt.date) -> Any:
 
 def _reconcile(session: Session, verdicts: Iterable[Verdict], *, today: dt.date, now: dt.datetime) -> Summary:
     existing: dict[Subject, list[tuple[int, str, str]]] = defaultdict(list)
-    stmt = sa_select(
-        col(Flag.id), col(Flag.kind), col(Flag.village_code), col(Flag.user_id), col(Flag.status), col(Flag.dedupe_key)
-    ).where(col(Flag.kind).in_(TIME_RULE_KINDS), col(Flag.status).in_((*ACTIVE, "dismissed")))
-    for flag_id, kind, village, user_id, status, key in session.execute(stmt):
-        existing[(kind, village, user_id)].append((flag_id, status, key))
+    columns = (col(Flag.id), col(Flag.kind), col(Flag.village_code), col(Flag.user_id), col(Flag.subject_id))
+    stmt = sa_select(*columns, col(Flag.status), col(Flag.dedupe_key)).where(
+        col(Flag.kind).in_(TIME_RULE_KINDS),
+        or_(col(Flag.status).in_((*ACTIVE, "dismissed")), col(Flag.kind).in_(PER_SUBJECT_KINDS)),
+    )
+    for flag_id, kind, village, user_id, subject_id, status, key in session.execute(stmt):
+        subject: Subject = (kind, subject_id, None) if kind in PER_SUBJECT_KINDS else (kind, village, user_id)
+        existing[subject].append((flag_id, status, key))
 
     to_raise: dict[str, list[Finding]] = defaultdict(list)
     to_resolve: list[tuple[str, int, str, str]] = []

@@ -22,6 +22,7 @@ FLAG_KIND_NAMES = {
     "visit_gap": "长时间无走访",
     "low_presence": "驻村天数不足",
     "request_overdue": "群众诉求超期未办结",
+    "rectification_overdue": "整改措施逾期",
     "off_site": "定位不在村内",
     "implausible_pace": "走访间隔过短",
     "duplicate_photo": "照片重复使用",

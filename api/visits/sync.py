@@ -18,6 +18,8 @@ from api.checkins.service import record_checkins
 from api.db import SessionDep, utcnow
 from api.errors import PayloadTooLarge, sendable, validation_items
 from api.records import Outcome
+from api.rectification.progress import record_progress
+from api.rectification.schemas import ProgressIn
 from api.routing import api_router
 from api.visits.schemas import VisitIn
 from api.visits.service import record_visits
@@ -28,11 +30,12 @@ router = api_router(tags=["field records"])
 class SyncIn(BaseModel):
     visits: list[dict[str, Any]] = Field(default_factory=list)
     checkins: list[dict[str, Any]] = Field(default_factory=list)
+    progress: list[dict[str, Any]] = Field(default_factory=list, description="整改措施的进展报告")
 
 
 class SyncResult(BaseModel):
     id: str
-    kind: Literal["visit", "checkin"]
+    kind: Literal["visit", "checkin", "progress"]
     status: Literal["created", "unchanged", "conflict", "rejected"]
     detail: str | None = None
     code: str | None = None
@@ -66,7 +69,7 @@ def _echo(value: Any) -> str:
 
 
 def _merge(
-    kind: Literal["visit", "checkin"], count: int, refused: dict[int, SyncResult], outcomes: list[Outcome]
+    kind: Literal["visit", "checkin", "progress"], count: int, refused: dict[int, SyncResult], outcomes: list[Outcome]
 ) -> list[SyncResult]:
     results, kept = [], iter(outcomes)
     for position in range(count):
@@ -82,7 +85,7 @@ def _merge(
 @router.post("/sync", response_model=SyncOut, summary="一次提交手机上待发送的全部记录（最多 500 条）")
 def sync(data: SyncIn, request: Request, session: SessionDep, principal: CurrentPrincipal) -> SyncOut:
     settings = request.app.state.settings
-    total = len(data.visits) + len(data.checkins)
+    total = len(data.visits) + len(data.checkins) + len(data.progress)
     if total > settings.max_sync_items:
         raise PayloadTooLarge(f"一次最多同步 {settings.max_sync_items} 条记录，这次有 {total} 条，请分批发送。")
     now = utcnow()
@@ -90,8 +93,12 @@ def sync(data: SyncIn, request: Request, session: SessionDep, principal: Current
     checkins, bad_checkins = _parse(data.checkins, TypeAdapter(CheckinIn))
     visit_outcomes = record_visits(session=session, by=principal, items=visits, settings=settings, now=now)
     checkin_outcomes = record_checkins(session=session, by=principal, items=checkins, settings=settings, now=now)
-    results = _merge("visit", len(data.visits), bad_visits, visit_outcomes) + _merge(
-        "checkin", len(data.checkins), bad_checkins, checkin_outcomes
+    progress, bad_progress = _parse(data.progress, TypeAdapter(ProgressIn))
+    progress_outcomes = record_progress(session=session, by=principal, items=progress, settings=settings, now=now)
+    results = (
+        _merge("visit", len(data.visits), bad_visits, visit_outcomes)
+        + _merge("checkin", len(data.checkins), bad_checkins, checkin_outcomes)
+        + _merge("progress", len(data.progress), bad_progress, progress_outcomes)
     )
     counted = request.app.state.metrics.sync_items
     for result in results:
