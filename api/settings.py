@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     # An inspection whose sampled households know their secretary less often than this
     # raises ``low_awareness`` once every sampled household has answered (or on publication).
     low_awareness_threshold: float = Field(default=0.8, ge=0, le=1)
+    # The village's public page (``/v/{code}``): messages accepted from one sender (a keyed hash
+    # of their address) and for one village within ``public_message_window_s`` seconds, so a
+    # prankster or a script cannot bury the secretary's list; a family behind one address can
+    # still write a few times.
+    public_messages_per_address: int = Field(default=5, ge=1)
+    public_messages_per_village: int = Field(default=100, ge=1)
+    public_message_window_s: int = Field(default=3600, ge=1)
+    # The address printed in the notice board's and contact cards' QR codes, e.g.
+    # "https://zoufang.xx.gov.cn": empty uses the address the request came in on, which behind a
+    # proxy on an inside network may not be one a villager's phone can reach.
+    public_url: str = ""
 
     @property
     def effective_database_url(self) -> str:

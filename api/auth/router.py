@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from api.assignments.schemas import Posting
 from api.assignments.service import current_and_future_postings
@@ -22,6 +23,7 @@ from api.auth.schemas import (
     ApiTokenPublic,
     Me,
     PasswordChange,
+    PublicProfileUpdate,
     Role,
     TemporaryPassword,
     TokenOut,
@@ -33,6 +35,7 @@ from api.clock import TodayDep
 from api.db import SessionDep
 from api.errors import InvalidInput, NotAuthenticated
 from api.pagination import Page, PageDep, paginate
+from api.photos.models import Photo
 from api.regions.models import Region
 from api.routing import api_router
 from api.validators import RegionCodeQuery, RowIdPath, SearchText
@@ -71,6 +74,33 @@ def login(
 
 @router.get("/me", response_model=Me, summary="当前登录的账号及其当前和今后的派驻")
 def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
+    return _me(user, session, today)
+
+
+@router.patch(
+    "/me/public-profile",
+    response_model=Me,
+    summary="设置公开页和公示牌上显示的工作电话和照片（照片须是本人上传的）",
+)
+def update_public_profile(data: PublicProfileUpdate, user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
+    """What a secretary shows villagers: a field left out stays, ``null`` takes it down. The
+    portrait must be a photo the account uploaded itself (``POST /photos``)."""
+    mine = session.get(User, user.id)
+    assert mine is not None
+    if "public_phone" in data.model_fields_set:
+        mine.public_phone = data.public_phone
+    if "portrait_photo_id" in data.model_fields_set:
+        photo_id = str(data.portrait_photo_id) if data.portrait_photo_id else None
+        photo = session.get(Photo, photo_id) if photo_id else None
+        if photo_id and (photo is None or photo.user_id != mine.id):
+            raise InvalidInput("照片须是您本人已上传的照片，请先上传。", loc=("body", "portrait_photo_id"))
+        mine.portrait_photo_id = photo_id
+    session.add(mine)
+    session.flush()
+    return _me(mine, session, today)
+
+
+def _me(user: User, session: Session, today: date) -> Me:
     assert user.id is not None
     postings = current_and_future_postings(session=session, user_id=user.id, today=today)
     scope = session.get(Region, user.scope_code) if user.scope_code else None
@@ -82,6 +112,8 @@ def me(user: CurrentUser, session: SessionDep, today: TodayDep) -> Me:
         scope_code=user.scope_code,
         scope_name=scope.name if scope else None,
         must_change_password=user.must_change_password,
+        public_phone=user.public_phone,
+        portrait_photo_id=user.portrait_photo_id,
         postings=[
             Posting(
                 village_code=village.code,

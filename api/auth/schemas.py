@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Literal
 
@@ -29,6 +30,18 @@ class Me(BaseModel):
     must_change_password: bool = Field(description="密码被重置过：下次使用前必须先修改密码")
     # Current and future postings, so the phone knows "my village" from the login answer alone.
     postings: list[Posting] = Field(description="当前及今后的派驻（按开始日期排序）；没有派驻时为空列表")
+    public_phone: str | None = Field(default=None, description="公开页和公示牌上显示的工作电话")
+    portrait_photo_id: str | None = Field(default=None, description="公开页和公示牌上的照片")
+
+
+class PublicProfileUpdate(BaseModel):
+    """What an account publishes on its village's public page and notice board; a field left
+    out stays as it is, ``null`` takes it down."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public_phone: PhoneNumber | None = None
+    portrait_photo_id: uuid.UUID | None = Field(default=None, description="本人上传过的一张照片（POST /photos）")
 
 
 class UserCreate(BaseModel):

@@ -14,7 +14,7 @@ from api.db import SessionDep, utcnow
 from api.pagination import PageDep, paginate
 from api.requests import service
 from api.requests.models import VillagerRequest
-from api.requests.schemas import RequestPage, RequestPublic, RequestStatus, RequestUpdate
+from api.requests.schemas import RequestHide, RequestPage, RequestPublic, RequestSource, RequestStatus, RequestUpdate
 from api.routing import api_router
 from api.validators import Line, RegionCodeQuery
 
@@ -35,6 +35,8 @@ def list_requests(
     older_than_days: Annotated[
         int | None, Query(ge=0, le=3650, description="未办结且已等待超过这么多天（按收到诉求的日期）")
     ] = None,
+    source: Annotated[RequestSource | None, Query(description="来源：visit 入户走访，public_page 公开页留言")] = None,
+    hidden: Annotated[bool, Query(description="true：只看已隐藏的留言（仅乡镇、县和管理员）")] = False,
 ) -> RequestPage:
     settings = request.app.state.settings
     waiting = None if older_than_days is None else service.overdue_before(today, older_than_days, settings.tz)
@@ -45,9 +47,11 @@ def list_requests(
         village_code=village_code,
         scope=scope,
         waiting_since_before=waiting,
+        source=source,
+        hidden=hidden,
     )
     rows, cursor = paginate(session, stmt, VillagerRequest.id, page)
-    items = service.describe_requests(session=session, rows=rows, cutoff=_overdue_cutoff(request, today))
+    items = service.describe_requests(session=session, rows=rows, cutoff=_overdue_cutoff(request, today), by=principal)
     # The requests carry the household heads' names, read here as the visits' parts they are.
     filters = {
         "list": "requests",
@@ -56,6 +60,8 @@ def list_requests(
         "status": status,
         "category": category,
         "older_than_days": older_than_days,
+        "source": source,
+        "hidden": hidden or None,
     }
     log_read(session, request, principal, "visits", filters=filters, row_count=len(items))
     return RequestPage(items=items, next_cursor=cursor, overdue_days=settings.request_overdue_days)
@@ -71,7 +77,38 @@ def update_request(
     today: TodayDep,
 ) -> RequestPublic:
     row = service.update_request(session=session, request_id=request_id, data=data, by=principal, now=utcnow())
-    [shown] = service.describe_requests(session=session, rows=[row], cutoff=_overdue_cutoff(request, today))
+    [shown] = service.describe_requests(
+        session=session, rows=[row], cutoff=_overdue_cutoff(request, today), by=principal
+    )
+    return shown
+
+
+@router.post(
+    "/{request_id}/hide", response_model=RequestPublic, summary="隐藏一条不当的公开页留言（须写明原因；留言保留）"
+)
+def hide_request(
+    request_id: str,
+    data: RequestHide,
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    today: TodayDep,
+) -> RequestPublic:
+    row = service.hide_request(session=session, request_id=request_id, reason=data.reason, by=principal, now=utcnow())
+    [shown] = service.describe_requests(
+        session=session, rows=[row], cutoff=_overdue_cutoff(request, today), by=principal
+    )
+    return shown
+
+
+@router.post("/{request_id}/unhide", response_model=RequestPublic, summary="取消隐藏一条留言")
+def unhide_request(
+    request_id: str, request: Request, session: SessionDep, principal: CurrentPrincipal, today: TodayDep
+) -> RequestPublic:
+    row = service.hide_request(session=session, request_id=request_id, reason=None, by=principal, now=utcnow())
+    [shown] = service.describe_requests(
+        session=session, rows=[row], cutoff=_overdue_cutoff(request, today), by=principal
+    )
     return shown
 
 
