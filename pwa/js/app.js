@@ -26,6 +26,7 @@ const routes = {
   visit: () => import("./views/visit.js"),
   checkin: () => import("./views/checkin.js"),
   records: () => import("./views/records.js"),
+  rectify: () => import("./views/rectify.js"),
   outbox: () => import("./views/outbox.js"),
   overview: atDesk(() => import("./supervise/overview.js")),
   flags: atDesk(() => import("./supervise/flags.js")),

@@ -1,10 +1,12 @@
 // My own visits and check-ins of the last 90 days as the server keeps them, for 我的记录 on a
-// phone that did not make them (a new phone, a cleared browser). Of use only with a signal, so
-// phones do not keep this module (ONLINE_ONLY in api/ops/pwa.py); 我的记录 loads it when opened.
+// phone that did not make them (a new phone, a cleared browser), and the village's messages
+// from its public page. Of use only with a signal, so phones do not keep this module (ONLINE_ONLY in api/ops/pwa.py); 我的记录 loads it when opened.
 
-import { apiAll } from "./api.js";
+import { api, apiAll } from "./api.js";
 import { household } from "./households.js";
+import { t } from "./messages.js";
 import { session, villages } from "./session.js";
+import { formatTime, h } from "./ui.js";
 import { checkinLabel, visitLabel } from "./views/common.js";
 
 const DAYS = 90; // as the words of records.loading and records.unavailable say
@@ -50,4 +52,31 @@ async function download(userId) {
   const query = new URLSearchParams({ user_id: String(userId), since });
   const [visits, checkins] = await Promise.all([apiAll(`/visits?${query}`), apiAll(`/checkins?${query}`)]);
   return { visits, checkins };
+}
+
+/**
+ * The latest messages villagers left on the village's public page (来自公开页留言), with how far
+ * each got, as the nodes 我的记录 shows under the records (none when there are none).
+ */
+export async function publicMessages(code) {
+  const query = new URLSearchParams({ village_code: code, source: "public_page", limit: "50" });
+  const items = (await api(`/requests?${query}`)).items.filter((r) => r.source === "public_page");
+  if (!items.length) return [];
+  return [
+    h("h2", { id: "public-messages" }, t("records.public")),
+    h(
+      "ul",
+      { class: "list", "aria-labelledby": "public-messages" },
+      items.map((q) =>
+        h(
+          "li",
+          { class: "record" },
+          h("div", { class: "row" }, h("strong", {}, q.category), h("span", { class: `badge ${q.status === "resolved" ? "sent" : "pending"}` }, t(`records.request.${q.status}`))),
+          h("span", { class: "muted" }, [formatTime(q.created_at), q.sender_name].filter(Boolean).join(" · ")),
+          h("p", { class: "notes" }, q.text),
+          q.resolution && h("p", { class: "notes" }, t("records.resolution", { text: q.resolution })),
+        ),
+      ),
+    ),
+  ];
 }

@@ -160,7 +160,7 @@ async function uploadPhotos(record) {
 async function sendBatch(batch, summary) {
   const inspection = batch[0].inspection_id;
   const of = (type) => batch.filter((r) => r.type === type).map((r) => r.body);
-  const body = inspection ? { answers: of("answer") } : { visits: of("visit"), checkins: of("checkin") };
+  const body = inspection ? { answers: of("answer") } : { visits: of("visit"), checkins: of("checkin"), progress: of("progress") };
   let results;
   try {
     ({ results } = await api(inspection ? `/inspections/${inspection}/answers` : "/sync", { method: "POST", json: body }));

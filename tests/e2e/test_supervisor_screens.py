@@ -56,7 +56,7 @@ def test_the_overview_shows_each_village_with_its_cue_and_exports(  # type: igno
     path = tmp_path / "bulletin.xlsx"
     download.value.save_as(path)
     book = load_workbook(path)
-    assert book.sheetnames == ["概况", "乡镇排名", "村排名", "问题清单"]
+    assert book.sheetnames == ["概况", "乡镇排名", "村排名", "整顿整改", "问题清单"]
     assert [c.value for c in book["村排名"][2]][2] == field_server.village_name
     # The printable page opens in a tab of its own, its 打印 button one click from the dialog.
     with app.page.context.expect_page() as opened:

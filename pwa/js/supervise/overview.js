@@ -4,6 +4,7 @@
 import { apiAll, apiBlob } from "../api.js";
 import { t } from "./messages.js";
 import { h, since, toast } from "../ui.js";
+import { openToPrint } from "./publicity.js";
 
 export const title = () => t("overview.title");
 
@@ -13,9 +14,17 @@ const SORTS = {
   lastVisit: (a, b) => Date.parse(a.last_visit_at ?? 0) - Date.parse(b.last_visit_at ?? 0),
   presence: (a, b) => a.presence_days_30 - b.presence_days_30,
   flags: (a, b) => b.open_flags - a.open_flags,
+  // Most overdue measures first, then the least done share of the ledger; no ledger last.
+  rectification: (a, b) => rectRank(b) - rectRank(a),
+  awareness: (a, b) => (a.awareness_rate ?? 2) - (b.awareness_rate ?? 2),
   name: (a, b) => a.village_name.localeCompare(b.village_name, "zh-CN"),
 };
 const CUES = ["red", "amber", "green"];
+
+function rectRank(row) {
+  const r = row.rectification;
+  return r?.measures ? r.measures_overdue * 1000 + (1 - r.measures_done / r.measures) : -1;
+}
 
 /** red: people there probably don't know their secretary; amber: slipping; green: fine. */
 export function cue(row) {
@@ -108,8 +117,24 @@ const COLUMNS = [
   { key: "lastVisit", label: "overview.col.lastVisit" },
   { key: "presence", label: "overview.col.presence", num: true },
   { key: "flags", label: "overview.col.flags", num: true },
+  { key: "rectification", label: "overview.col.rectification" },
+  { key: "awareness", label: "overview.col.awareness", num: true },
+  { key: null, label: "overview.col.public" },
   { key: null, label: "overview.col.cue" },
 ];
+
+/** 整改进度 as "3/7 · 逾期 1"; "—" for a village without a ledger (or a server that has no figures yet). */
+function rectification(row) {
+  const r = row.rectification;
+  if (!r?.measures) return "—";
+  return [`${r.measures_done}/${r.measures}`, r.measures_overdue ? t("overview.rectOverdue", { count: r.measures_overdue }) : null].filter(Boolean).join(" · ");
+}
+
+/** The public page this month: views and messages ("—" until the server counts them). */
+function publicFigures(row) {
+  if (row.public_views_month == null && row.public_messages_month == null) return "—";
+  return t("overview.publicFigures", { views: row.public_views_month ?? 0, messages: row.public_messages_month ?? 0 });
+}
 
 /** On a desk: one row a village, columns sorted by their headers, the header kept in view. */
 function villageTable(rows, state, show) {
@@ -148,6 +173,9 @@ function villageTable(rows, state, show) {
             h("td", {}, row.last_visit_at ? since(Date.parse(row.last_visit_at)) : t("household.never")),
             h("td", { class: "num" }, String(row.presence_days_30)),
             h("td", { class: "num" }, String(row.open_flags)),
+            h("td", { class: row.rectification?.measures_overdue ? "overdue" : null }, rectification(row)),
+            h("td", { class: "num" }, percent(row.awareness_rate)),
+            h("td", {}, publicFigures(row)),
             h("td", {}, h("span", { class: `cue wide ${level}` }, t(`cue.${level}`))),
           );
         }),
@@ -190,31 +218,6 @@ function bulletin() {
   );
 }
 
-/**
- * The printable bulletin in a new tab, with a 打印 button at its top that the printout leaves
- * out. The tab is opened at once, inside the click, so no pop-up blocker stops it; the page is
- * written into it when it arrives (its one inline style is allowed by hash, see api/ops/headers.py).
- */
-async function openToPrint(path) {
-  const tab = window.open("", "_blank");
-  if (!tab) return toast(t("bulletin.popupBlocked"));
-  tab.document.title = t("bulletin.opening");
-  try {
-    const page = await (await apiBlob(path)).text();
-    tab.document.open();
-    tab.document.write(page);
-    tab.document.close();
-    const button = tab.document.createElement("button");
-    button.className = "print";
-    button.textContent = t("bulletin.print");
-    button.addEventListener("click", () => tab.print());
-    tab.document.body.prepend(button);
-  } catch (e) {
-    tab.close();
-    toast(e.words ?? String(e));
-  }
-}
-
 /** On a phone: a card a village, the cue in words as well as colour. */
 function villageRow(row) {
   const level = cue(row);
@@ -231,6 +234,7 @@ function villageRow(row) {
         h("strong", {}, row.village_name, row.weak_lax ? h("span", { class: "tags" }, ` ${t("overview.weakLax")}`) : null),
         h("span", { class: "muted" }, [row.town_name, row.secretaries.map((s) => s.display_name).join("、") || t("overview.noSecretary")].join(" · ")),
         h("span", { class: "muted" }, t("overview.facts", { presence: row.presence_days_30, last: row.last_visit_at ? since(Date.parse(row.last_visit_at)) : t("household.never"), flags: row.open_flags })),
+        row.rectification?.measures > 0 && h("span", { class: row.rectification.measures_overdue ? "overdue" : "muted" }, t("overview.rectFacts", { progress: rectification(row) })),
       ),
       h("span", { class: `cue ${level}` }, h("strong", {}, coverage), t(`cue.${level}`)),
     ),

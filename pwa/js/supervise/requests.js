@@ -1,8 +1,11 @@
-// 群众诉求: villagers' requests in the supervisor's scope, filtered by status, category, place and
-// how long they have waited, each started (开始办理) or resolved (办结, with what was done) in
-// place. The village page lists its own requests with the same items (requestItem).
+// 群众诉求: villagers' requests in the supervisor's scope, filtered by status, category, place,
+// source (recorded on a visit, or left on the village's public page) and how long they have
+// waited, each started (开始办理) or resolved (办结, with what was done) in place. A message from
+// the public page that is abuse or advertising is hidden with a reason (隐藏), listed again only
+// when asked for. The village page lists its own requests with the same items (requestItem).
 
 import { api, apiAll } from "../api.js";
+import { session } from "../session.js";
 import { t } from "./messages.js";
 import { formatTime, h, toast } from "../ui.js";
 import { CATEGORIES } from "../views/visit.js";
@@ -25,6 +28,8 @@ export async function render({ app, params }) {
     category: params.get("category") ?? "",
     scope: params.get("scope") ?? "",
     older_than_days: params.get("older_than_days") ?? "",
+    source: params.get("source") ?? "",
+    hidden: params.get("hidden") ?? "",
   };
   const [first, places] = await Promise.all([fetchPage(filters, null), apiAll("/regions")]);
   const list = h("ul", { class: "list", "aria-label": t("requests.title") });
@@ -45,7 +50,7 @@ export async function render({ app, params }) {
 function fetchPage(filters, cursor) {
   const query = new URLSearchParams({ limit: String(PAGE) });
   for (const status of STATUSES[filters.status]) query.append("status", status);
-  for (const key of ["category", "scope", "older_than_days"]) if (filters[key]) query.set(key, filters[key]);
+  for (const key of ["category", "scope", "older_than_days", "source", "hidden"]) if (filters[key]) query.set(key, filters[key]);
   if (cursor) query.set("cursor", cursor);
   return api(`/requests?${query}`);
 }
@@ -90,6 +95,8 @@ function filterForm(app, filters, places, overdueDays) {
     select("category", t("requests.category"), [["", t("requests.anyCategory")], ...CATEGORIES.map((c) => [t(`category.${c}`), t(`category.${c}`)])]),
     place,
     select("older_than_days", t("requests.waiting"), ages),
+    select("source", t("requests.source"), [["", t("requests.anySource")], ["visit", t("requests.source.visit")], ["public_page", t("requests.source.public_page")]]),
+    h("label", { class: "choice", for: "requests-hidden" }, h("input", { type: "checkbox", id: "requests-hidden", name: "hidden", value: "true", checked: filters.hidden === "true" }), t("requests.withHidden")),
     h("button", { type: "submit" }, t("requests.find")),
   );
 }
@@ -111,12 +118,60 @@ export function requestItem(r, app, overdueDays) {
       "div",
       { class: "row" },
       h("strong", {}, r.category),
-      h("span", {}, r.overdue && h("span", { class: "badge failed" }, t("requests.overdue", { days: overdueDays })), " ", h("span", { class: `badge ${badge}` }, t(`requests.status.${r.status}`))),
+      h(
+        "span",
+        {},
+        r.source === "public_page" && h("span", { class: "badge source" }, t("requests.source.public_page")),
+        r.hidden && h("span", { class: "badge" }, t("requests.hidden")),
+        r.overdue && h("span", { class: "badge failed" }, t("requests.overdue", { days: overdueDays })),
+        h("span", { class: `badge ${badge}` }, t(`requests.status.${r.status}`)),
+      ),
     ),
-    h("span", { class: "muted" }, [[r.town_name, r.village_name].filter(Boolean).join(" "), r.head_name, ...received].filter(Boolean).join(" · ")),
+    h("span", { class: "muted" }, [[r.town_name, r.village_name].filter(Boolean).join(" "), r.head_name, sender(r), ...received].filter(Boolean).join(" · ")),
     h("p", { class: "notes" }, r.text),
+    r.hidden && h("p", { class: "warn-text" }, t("requests.hiddenBy", { name: r.hidden_by_name ?? "—", reason: r.hidden_reason ?? "" })),
     r.status === "resolved" ? outcome(r) : handling(r, app),
+    r.source === "public_page" && !r.hidden && HIDERS.has(session()?.me.role) && hiding(r, app),
   );
+}
+
+const HIDERS = new Set(["town", "county", "admin"]);
+
+/** Who left a public message, as far as they said (and the receipt code they keep). */
+function sender(r) {
+  if (r.source !== "public_page") return null;
+  const who = [r.sender_name, r.sender_phone].filter(Boolean).join(" ") || t("requests.anonymous");
+  return r.receipt ? t("requests.receipt", { who, code: r.receipt }) : who;
+}
+
+/** 隐藏 a public message (abuse, advertising): the reason first; the villager's receipt page never says. */
+function hiding(r, app) {
+  const id = `hide-${r.id}`;
+  const reason = h("textarea", { id, rows: 2, maxlength: 500 });
+  const field = h("div", { class: "field", hidden: true }, h("label", { for: id }, t("requests.hideReason")), reason);
+  const error = h("p", { class: "error-text", role: "alert", hidden: true });
+  async function hide() {
+    error.hidden = true;
+    if (field.hidden) {
+      field.hidden = false;
+      reason.focus();
+      return;
+    }
+    if (!reason.value.trim()) {
+      error.textContent = t("requests.needHideReason");
+      error.hidden = false;
+      return;
+    }
+    try {
+      await api(`/requests/${r.id}/hide`, { method: "POST", json: { reason: reason.value.trim() } });
+      toast(t("requests.hiddenDone"));
+      app.refresh();
+    } catch (e) {
+      error.textContent = e.words;
+      error.hidden = false;
+    }
+  }
+  return h("div", { class: "stack" }, field, error, h("div", { class: "buttons" }, h("button", { class: "secondary", type: "button", onclick: hide }, t("requests.hide"))));
 }
 
 function outcome(r) {

@@ -1,12 +1,16 @@
-// A village page: the dashboard row, visits per week, where visits were recorded against the
-// village's radius, households not visited in 90 days, and the requests not yet resolved, with
-// how many are overdue, each handled in place.
+// A village page: the dashboard row, the public poster, cards and page, the rectification
+// ledger (整改台账), visits per week, where visits were recorded against the village's radius,
+// households not visited in 90 days, and the requests not yet resolved, with how many are
+// overdue, each handled in place.
 
 import { api } from "../api.js";
+import { session } from "../session.js";
 import { t } from "./messages.js";
 import { h, since } from "../ui.js";
 import { bars, positions, weeklyInWords } from "./charts.js";
 import { cue } from "./overview.js";
+import { publicButtons } from "./publicity.js";
+import { ledgerSection } from "./rectification.js";
 import { oldestFirst, requestItem } from "./requests.js";
 
 export const title = () => t("village.title");
@@ -27,6 +31,8 @@ export async function render({ app, params }) {
     h("p", { class: `cue ${cue(row)} wide` }, t("village.facts", { coverage, visited: row.households_visited, households: row.households, presence: row.presence_days_30, nights: row.nights_30 })),
     overdueCue(code, requests),
     h("p", {}, row.secretaries.map((s) => h("a", { class: "button secondary", href: `#/secretary?id=${s.user_id}` }, s.display_name))),
+    h("div", { class: "stack", role: "group", "aria-label": t("public.group") }, publicButtons(code)),
+    ledgerSection(code, session().me.role),
     h("h2", {}, t("village.weekly")),
     bars(page.visits_per_week, t("village.weeklyLabel", { list: weeklyInWords(page.visits_per_week) })),
     h("h2", {}, t("village.where")),

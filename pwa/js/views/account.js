@@ -20,6 +20,7 @@ export async function render({ app }) {
       h("p", {}, t("account.who", { name: me.display_name, username: me.username })),
       h("p", { class: "muted" }, t("account.role", { role: t(`role.${me.role}`) }), " · ", t("account.scope", { scope: me.scope_name ?? t("account.scopeAll") })),
     ),
+    me.role === "secretary" && publicInfo(app.village()),
     passwordForm(app),
     await logOutButton(app),
   );
@@ -82,4 +83,11 @@ export async function logOutButton(app) {
     },
     t("account.logout"),
   );
+}
+
+/** 公开信息, with a signal only (js/supervise/publicity.js); offline it is left out. */
+function publicInfo(code) {
+  const box = h("div");
+  import("../supervise/publicity.js").then((m) => m.publicProfile(code)).then((section) => box.append(section), () => {});
+  return box;
 }

@@ -2,6 +2,7 @@
 
 import { t } from "../messages.js";
 import { enqueue } from "../outbox.js";
+import { preparePhoto } from "../photos.js";
 import { h, since } from "../ui.js";
 
 /** One household as a tappable row that opens the visit form for it. */
@@ -71,4 +72,49 @@ export async function saveOnPhone({ record, photos = [], button, error, write = 
     error.scrollIntoView({ block: "center" });
     return false;
   }
+}
+
+/** Camera or gallery photos, shrunk, into the form's `photos`. */
+export function photoPicker(photos) {
+  const thumbs = h("div", { class: "thumbs" });
+  const status = h("p", { class: "muted", role: "status" });
+  const input = (how) => h("input", { type: "file", accept: "image/*", hidden: true, onchange: pick, ...how });
+  const camera = input({ capture: "environment" });
+  const gallery = input({ multiple: true });
+  async function pick(event) {
+    const files = [...event.target.files];
+    event.target.value = "";
+    status.textContent = t("visit.photosWorking");
+    for (const file of files) photos.push(await preparePhoto(file));
+    status.textContent = "";
+    show();
+  }
+  function show() {
+    thumbs.replaceChildren(
+      ...photos.map((photo, i) =>
+        h(
+          "figure",
+          {},
+          h("img", { src: URL.createObjectURL(photo.blob), alt: t("visit.photoAlt", { n: i + 1 }) }),
+          h("button", { type: "button", class: "link", onclick: () => (photos.splice(i, 1), show()) }, t("visit.removePhoto")),
+        ),
+      ),
+    );
+  }
+  show();
+  return h(
+    "fieldset",
+    { class: "stack" },
+    h("legend", {}, t("visit.photos")),
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { type: "button", class: "secondary", onclick: () => camera.click() }, t("visit.camera")),
+      h("button", { type: "button", class: "secondary", onclick: () => gallery.click() }, t("visit.gallery")),
+    ),
+    camera,
+    gallery,
+    status,
+    thumbs,
+  );
 }

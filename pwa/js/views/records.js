@@ -19,10 +19,14 @@ export async function render({ app }) {
     shown.replaceChildren(...(note ? [h("p", { class: "muted", role: "status" }, t(note))] : []), list);
   };
   show(local, "records.loading");
+  const messages = h("div", { class: "stack" }); // 来自公开页留言
   import("../history.js")
-    .then((history) => history.withServer(local))
+    .then((history) => {
+      history.publicMessages(app.village()).then((nodes) => messages.append(...nodes), () => {});
+      return history.withServer(local);
+    })
     .then((all) => show(all), () => show(local, "records.unavailable"));
-  return h("div", { class: "stack" }, shown, await account(app));
+  return h("div", { class: "stack" }, shown, messages, await account(app));
 }
 
 function when(record) {

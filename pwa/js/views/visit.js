@@ -5,10 +5,10 @@ import { POOR_ACCURACY_M, watchFix } from "../geo.js";
 import { household as findHousehold, search } from "../households.js";
 import { t } from "../messages.js";
 import { get, transact } from "../db.js";
-import { canvasPhoto, preparePhoto } from "../photos.js";
+import { canvasPhoto } from "../photos.js";
 import { session } from "../session.js";
 import { h, localInputValue, toast, withOffset } from "../ui.js";
-import { saveOnPhone, visitLabel } from "./common.js";
+import { photoPicker, saveOnPhone, visitLabel } from "./common.js";
 import { signaturePad } from "./signature.js";
 
 export const title = () => t("visit.title");
@@ -126,44 +126,6 @@ export async function render({ app, params }) {
   }
   (body.requests ?? []).forEach(addRequest);
 
-  // Photos: the camera or the gallery; shrunk as soon as they are picked.
-  const thumbs = h("div", { class: "thumbs" });
-  const photoStatus = h("p", { class: "muted", role: "status" });
-  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true, onchange: pick });
-  const gallery = h("input", { type: "file", accept: "image/*", multiple: true, hidden: true, onchange: pick });
-  async function pick(event) {
-    const files = [...event.target.files];
-    event.target.value = "";
-    photoStatus.textContent = t("visit.photosWorking");
-    for (const file of files) state.photos.push(await preparePhoto(file));
-    photoStatus.textContent = "";
-    showThumbs();
-  }
-  function showThumbs() {
-    thumbs.replaceChildren(
-      ...state.photos.map((photo, i) =>
-        h(
-          "figure",
-          {},
-          h("img", { src: URL.createObjectURL(photo.blob), alt: t("visit.photoAlt", { n: i + 1 }) }),
-          h(
-            "button",
-            {
-              type: "button",
-              class: "link",
-              onclick: () => {
-                state.photos.splice(i, 1);
-                showThumbs();
-              },
-            },
-            t("visit.removePhoto"),
-          ),
-        ),
-      ),
-    );
-  }
-  showThumbs();
-
   // GPS: shown with its accuracy, a warning when poor.
   const gps = h("p", { class: "gps", role: "status" });
   const stop = watchFix(({ fix, error: problem }) => {
@@ -211,21 +173,7 @@ export async function render({ app, params }) {
       requestList,
       h("button", { type: "button", class: "secondary", onclick: () => addRequest() }, t("visit.addRequest")),
     ),
-    h(
-      "fieldset",
-      { class: "stack" },
-      h("legend", {}, t("visit.photos")),
-      h(
-        "div",
-        { class: "buttons" },
-        h("button", { type: "button", class: "secondary", onclick: () => camera.click() }, t("visit.camera")),
-        h("button", { type: "button", class: "secondary", onclick: () => gallery.click() }, t("visit.gallery")),
-      ),
-      camera,
-      gallery,
-      photoStatus,
-      thumbs,
-    ),
+    photoPicker(state.photos),
     h("fieldset", {}, h("legend", {}, t("visit.location")), gps),
     signature.node,
     error,
