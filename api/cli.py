@@ -162,6 +162,10 @@ def _print_demo(summary: DemoSummary) -> None:
             f"签到 {summary.checkins} 次，照片 {summary.photos} 张，群众诉求 {summary.requests} 条，"
             f"督查抽查 {summary.inspections} 个村；疑点 {flags}。"
         )
+        print(
+            f"整顿台账：{summary.ledger_villages} 个软弱涣散村，整改措施 {summary.measures} 项；"
+            f"村公开页上的群众留言 {summary.public_messages} 条。"
+        )
         examples = "；".join(f"{p.username} {p.description}" for p in summary.problems)
         if examples:
             print(f"问题示例：{examples}。")

@@ -25,6 +25,7 @@ from api.auth.passwords import hash_password
 from api.db import utcnow
 from api.demo.fieldwork import FIELD_DAYS, Home, Post, Problem, plan_fieldwork
 from api.demo.inspections import inspect_villages
+from api.demo.ledgers import write_ledgers
 from api.demo.names import MobileNumbers
 from api.demo.people import Person, plan_people
 from api.demo.places import County, Town, plan_county
@@ -63,6 +64,9 @@ class DemoSummary:
     requests: int = 0
     flags: dict[str, int] = field(default_factory=dict)  # open flags by kind
     inspections: int = 0
+    ledger_villages: int = 0  # weak-and-lax villages with a rectification ledger
+    measures: int = 0
+    public_messages: int = 0
     problems: list[Problem] = field(default_factory=list)  # the secretaries planned to misbehave
 
 
@@ -112,7 +116,7 @@ def populate(
             if person.posting is not None
         ]
         session.execute(insert(Assignment), assignments)
-        field_counts, problems, inspections = None, [], 0
+        field_counts, problems, inspections, ledgers = None, [], 0, None
         if settings is not None and days > 0:
             # A stream of its own, so that adding records never changes the county of a seed.
             field_rng = random.Random(f"zoufang-demo-fieldwork:{seed}")
@@ -144,6 +148,7 @@ def populate(
                 settings=settings,
                 now=now,
             )
+            ledgers = write_ledgers(session, random.Random(f"zoufang-demo-ledgers:{seed}"), settings=settings, now=now)
             field_counts = replace(field_counts, flags=flag_counts(session))
     villages = county.villages
     return DemoSummary(
@@ -156,6 +161,9 @@ def populate(
         logins=[DemoLogin(p.role, p.username, DEMO_PASSWORD, p.description) for p in people],
         **_field_summary(field_counts, days=days),
         inspections=inspections,
+        ledger_villages=ledgers.villages if ledgers else 0,
+        measures=ledgers.measures if ledgers else 0,
+        public_messages=ledgers.messages if ledgers else 0,
         problems=problems,
     )
 

@@ -32,6 +32,8 @@ from api.households.models import Household
 from api.inspections.service import latest_awareness
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
+from api.public.service import month_counts
+from api.rectification.service import summaries
 from api.regions.models import Region
 from api.requests.models import VillagerRequest, not_hidden
 from api.shares import share
@@ -114,6 +116,8 @@ def village_rows(
     )
     posted = _posted(session, codes, today)
     awareness = latest_awareness(session, codes)
+    public = month_counts(session, codes, today)
+    ledgers = summaries(session, codes, today)
     rows = []
     for v in villages:
         total, seen = households.get(v.code, (0, 0))
@@ -137,7 +141,10 @@ def village_rows(
                 nights_30=nights,
                 open_requests=open_requests.get(v.code, (0,))[0],
                 awareness_rate=awareness.get(v.code),
+                public_views_month=public.get(v.code, (0, 0))[0],
+                public_messages_month=public.get(v.code, (0, 0))[1],
                 open_flags=open_flags.get(v.code, (0,))[0],
+                rectification=ledgers.get(v.code),
             )
         )
     return rows

@@ -29,7 +29,12 @@ def _columns(tz: ZoneInfo) -> list[Column[VillageRow]]:
         Column("近30天驻村夜数", lambda r: r.nights_30, 14, COUNT),
         Column("未办结诉求", lambda r: r.open_requests, 10, COUNT),
         Column("群众知晓率", lambda r: r.awareness_rate, 10, PERCENT),
+        Column("本月公开页查看", lambda r: r.public_views_month, 13, COUNT),
+        Column("本月公开页留言", lambda r: r.public_messages_month, 13, COUNT),
         Column("待处理提示", lambda r: r.open_flags, 10, COUNT),
+        Column("整改措施", lambda r: r.rectification.measures if r.rectification else None, 9, COUNT),
+        Column("已完成", lambda r: r.rectification.measures_done if r.rectification else None, 8, COUNT),
+        Column("逾期", lambda r: r.rectification.measures_overdue if r.rectification else None, 6, COUNT),
     ]
 
 

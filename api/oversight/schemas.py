@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from api.rectification.schemas import LedgerSummary
 
 
 class SecretaryRef(BaseModel):
@@ -29,7 +31,10 @@ class VillageRow(BaseModel):
     nights_30: int
     open_requests: int
     awareness_rate: float | None
+    public_views_month: int = Field(description="本月村公开页被查看的次数（只计数，不记录来访者）")
+    public_messages_month: int = Field(description="本月村公开页收到的群众留言数")
     open_flags: int
+    rectification: LedgerSummary | None = Field(description="整顿台账的进度；没有台账的村为 null")
 
 
 class SecretaryRow(BaseModel):

@@ -29,6 +29,7 @@ from api.inspections.models import Inspection, InspectionAnswer
 from api.migrations import upgrade
 from api.photos.models import Photo
 from api.photos.storage import LocalStore
+from api.rectification.models import RectificationEvent, RectificationMeasure
 from api.regions import codes
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
@@ -306,7 +307,7 @@ def test_field_records_refer_to_real_rows_and_stored_files(demo: Demo, demo_fold
         checkins = session.exec(select(Checkin)).all()
         photos = {p.id: p for p in session.exec(select(Photo)).all()}
         links = session.exec(select(VisitPhoto)).all()
-        requests = session.exec(select(VillagerRequest)).all()
+        requests = session.exec(select(VillagerRequest).where(VillagerRequest.source == "visit")).all()
     assert (summary.field_days, summary.visits, summary.checkins) == (DAYS, len(visits), len(checkins))
     assert (summary.photos, summary.requests) == (len(photos), len(requests))
     assert len(visits) > 2000
@@ -407,7 +408,13 @@ def _records(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         "visit": _rows(engine, "visit", ["id", "kind", "household_id", "started_at", "notes"], ["id"]),
         "checkin": _rows(engine, "checkin", ["id", "at", "lat", "lon"], ["id"]),
         "photo": _rows(engine, "photo", ["id", "sha256", "dhash", "taken_at"], ["id"]),
-        "request": _rows(engine, "villager_request", ["id", "category", "text", "status"], ["id"]),
+        # A public page's message gets its id and receipt code from the server, at random.
+        "request": _rows(
+            engine,
+            "villager_request",
+            ["village_code", "created_at", "category", "text", "status"],
+            ["village_code", "created_at", "text"],
+        ),
         "flag": _rows(engine, "flag", ["dedupe_key"], ["dedupe_key"]),
     }
 
@@ -493,3 +500,33 @@ def test_requests_and_flags_are_dated_as_their_records_not_as_the_load(demo: Dem
     )
     assert flags
     assert all(flag.raised_at == record_times[flag.subject_id] for flag in flags if flag.subject_id in record_times)
+
+
+def test_every_weak_lax_village_keeps_a_ledger_at_some_stage_and_villagers_left_messages(demo: Demo) -> None:
+    """The ledgers are written through the services: their history explains every status."""
+    engine, summary = demo
+    with Session(engine) as session:
+        weak = session.exec(select(Region).where(col(Region.weak_lax))).all()
+        measures = session.exec(select(RectificationMeasure)).all()
+        events = session.exec(select(RectificationEvent)).all()
+        messages = session.exec(select(VillagerRequest).where(VillagerRequest.source == "public_page")).all()
+        published = session.exec(select(User).where(col(User.public_phone).is_not(None))).all()
+    ledgers = {m.village_code for m in measures}
+    assert ledgers == {v.code for v in weak}
+    assert (summary.ledger_villages, summary.measures) == (len(weak), len(measures))
+    assert {v.rectification_status for v in weak} == {"rectifying", "accepted"}
+    accepted = {v.code for v in weak if v.rectification_status == "accepted"}
+    for village in weak:
+        verdicts = [
+            e.action
+            for e in sorted(events, key=lambda e: e.at)
+            if e.village_code == village.code and e.action in ("accepted", "acceptance_returned")
+        ]
+        assert (verdicts[-1:] == ["accepted"]) == (village.code in accepted)
+    assert {"open", "in_progress", "done", "confirmed"} <= {m.status for m in measures}
+    assert all(m.status == "confirmed" for m in measures if m.village_code in accepted)
+    assert summary.public_messages == len(messages) > 0
+    assert all(m.receipt and m.visit_id is None for m in messages)
+    assert {m.status for m in messages} >= {"open", "resolved"}
+    assert published
+    assert all(u.public_phone == u.phone for u in published)

@@ -33,5 +33,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("villager_request", schema=None, recreate="never") as batch_op:
+    # After 20261204_0014 copied the table, the reference is a table constraint that SQLite's
+    # DROP COLUMN refuses: the table (which nothing references) is copied without the column.
+    with op.batch_alter_table("villager_request", schema=None) as batch_op:
         batch_op.drop_column("updated_by")
