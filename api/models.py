@@ -14,7 +14,12 @@ from api.ops.models import PeriodicRun
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.photos.models import Photo, PhotoHashBand
 from api.public.models import PublicMonth, PublicPost
-from api.rectification.models import RectificationEvent, RectificationMeasure, RectificationProblem, RectificationProgress
+from api.rectification.models import (
+    RectificationEvent,
+    RectificationMeasure,
+    RectificationProblem,
+    RectificationProgress,
+)
 from api.regions.models import Region
 from api.requests.models import VillagerRequest
 from api.visits.models import Visit, VisitPhoto
