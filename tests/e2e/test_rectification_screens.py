@@ -5,15 +5,17 @@ once with a signal (the ledger is kept on the phone), loses the signal, reopens 
 the measure done with a photo: it waits in the outbox and shows on the measure as waiting. Back
 online, the outbox sends it, exactly once. The town supervisor, at a desk, sees the measure
 waiting for confirmation on the village page, cannot send it back without a reason, and confirms
-it; the secretary's phone then shows it complete, with no way left to report on it.
+it; the secretary's phone then shows it complete, with no way left to report on it. The county,
+at another desk, cannot return the village's rectification without a reason, and accepts it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.conftest import watched
 from tests.e2e.field import Login
 from tests.e2e.ledger import MEASURE, a_ledger, measure_now
 from tests.e2e.phone_app import PhoneApp, camera_photo
@@ -23,7 +25,13 @@ REPORT = "合作社已重新登记，与县农投公司签了收购协议。"
 
 
 def test_progress_reported_offline_is_sent_once_and_confirmed_by_the_town(  # type: ignore[no-untyped-def]
-    phone: BrowserContext, desk: BrowserContext, field_server, screenshot, assert_accessible, tmp_path: Path
+    phone: BrowserContext,
+    desk: BrowserContext,
+    browser: Browser,
+    field_server,
+    screenshot,
+    assert_accessible,
+    tmp_path: Path,
 ) -> None:
     measure = a_ledger(field_server)
     field_server.add_user(TOWN, role="town", scope=field_server.town_code)
@@ -68,14 +76,7 @@ def test_progress_reported_offline_is_sent_once_and_confirmed_by_the_town(  # ty
     assert [(p["text"], p["marks_done"], len(p["photo_ids"])) for p in sent["progress"]] == [(REPORT, True, 1)]
 
     # The town confirms it at the desk.
-    office = PhoneApp(desk.new_page(), field_server.base_url)
-    office.open()
-    office.page.get_by_label("账号").fill(TOWN.username)
-    office.page.get_by_label("密码").fill(TOWN.password)
-    office.page.get_by_role("button", name="登录", exact=True).click()
-    expect(office.heading).to_have_text("总览")
-    office.open(f"#/village?code={field_server.village_code}")
-    expect(office.heading).to_have_text("村情")
+    office = _village_page(desk.new_page(), field_server, TOWN)
     ledger = office.page.locator("section", has=office.page.locator("#ledger-title"))
     entry = ledger.locator(f'li[data-measure="{measure["id"]}"]')
     expect(entry).to_contain_text("待乡镇确认")
@@ -102,3 +103,31 @@ def test_progress_reported_offline_is_sent_once_and_confirmed_by_the_town(  # ty
     expect(item).to_contain_text("已完成")
     expect(item.get_by_role("button", name="报告进展")).to_have_count(0)
     screenshot(secretary.page, "phone-rectify-confirmed")
+
+    # The county accepts the village's rectification, once it has said why it would not return it.
+    with watched(browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")) as county_desk:
+        county = _village_page(county_desk.new_page(), field_server, field_server.supervisor)
+        verdict = county.page.get_by_role("region", name="整改验收")
+        expect(verdict).to_contain_text("全部措施已由乡镇确认完成，可以验收。")
+        verdict.get_by_role("button", name="退回整改").click()
+        expect(verdict.get_by_role("alert")).to_have_text("请写明退回原因。")
+        verdict.get_by_role("button", name="验收通过").click()
+        expect(county.page.locator("#toast")).to_have_text("整改已验收通过。")
+        expect(county.page.locator("section", has=county.page.locator("#ledger-title"))).to_contain_text("已验收")
+        assert_accessible(county.page)
+    ledger_now = field_server.api("GET", f"/villages/{field_server.village_code}/rectification")
+    assert ledger_now["rectification_status"] == "accepted"
+    assert ledger_now["history"][0]["action"] == "accepted"
+
+
+def _village_page(page: Page, server, login: Login) -> PhoneApp:  # type: ignore[no-untyped-def]
+    """``login`` signed in at a desk, on the field village's page."""
+    office = PhoneApp(page, server.base_url)
+    office.open()
+    office.page.get_by_label("账号").fill(login.username)
+    office.page.get_by_label("密码").fill(login.password)
+    office.page.get_by_role("button", name="登录", exact=True).click()
+    expect(office.heading).to_have_text("总览")
+    office.open(f"#/village?code={server.village_code}")
+    expect(office.heading).to_have_text("村情")
+    return office
