@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 from api.assignments.schemas import Posting
 from api.assignments.service import current_and_future_postings
 from api.auth import accounts, devices, service
-from api.auth.accounts import PASSWORD_RULES
-from api.auth.models import SUPERVISOR_ROLES, ApiToken, User
+from api.auth.accounts import CREATABLE_ROLES, PASSWORD_RULES
+from api.auth.models import ROLES, SUPERVISOR_ROLES, ApiToken, User
 from api.auth.passwords import issue_access_token
 from api.auth.principal import CurrentPrincipal, CurrentUser, Principal, phone_as_seen_by, require_roles
 from api.auth.schemas import (
@@ -112,6 +112,7 @@ def _me(user: User, session: Session, today: date) -> Me:
         scope_code=user.scope_code,
         scope_name=scope.name if scope else None,
         must_change_password=user.must_change_password,
+        grantable_roles=sorted(CREATABLE_ROLES.get(user.role, ()), key=ROLES.index),
         public_phone=user.public_phone,
         portrait_photo_id=user.portrait_photo_id,
         postings=[

@@ -28,6 +28,7 @@ class Me(BaseModel):
     scope_code: str | None
     scope_name: str | None = Field(description="管辖范围的名称，如“沙坝镇”；管理员为空")
     must_change_password: bool = Field(description="密码被重置过：下次使用前必须先修改密码")
+    grantable_roles: list[Role] = Field(description="这个账号可以新建和管理的角色（不超过自己的权限）")
     # Current and future postings, so the phone knows "my village" from the login answer alone.
     postings: list[Posting] = Field(description="当前及今后的派驻（按开始日期排序）；没有派驻时为空列表")
     public_phone: str | None = Field(default=None, description="公开页和公示牌上显示的工作电话")

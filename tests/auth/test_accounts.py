@@ -95,6 +95,21 @@ def test_nobody_grants_more_than_they_hold(
     assert fresh(session, county, target).model_dump() == before  # nothing half-written
 
 
+@pytest.mark.parametrize(
+    ("who", "roles"),
+    [
+        ("admin", ["admin", "county", "town", "secretary", "inspector"]),
+        ("county", ["county", "town", "secretary", "inspector"]),
+        ("town_a", ["secretary"]),
+        ("secretary_a1", []),
+        ("inspector", []),
+    ],
+)
+def test_me_names_the_roles_one_may_hand_out(client: TestClient, county: County, who: str, roles: list[str]):
+    """The screens offer exactly what the server would accept."""
+    assert client.get("/api/v1/me", headers=county.headers(who)).json()["grantable_roles"] == roles
+
+
 @pytest.mark.parametrize("scope", [TOWN_A, COUNTY], ids=["town", "county"])
 def test_a_secretarys_scope_is_one_village_never_wider(client: TestClient, county: County, scope: str):
     created = client.post(

@@ -52,6 +52,7 @@ def test_login_returns_a_bearer_token_that_works_on_me(client: TestClient, sessi
         "scope_code": VILLAGE_A1,
         "scope_name": "桃源村",
         "must_change_password": False,
+        "grantable_roles": [],
         "public_phone": None,
         "portrait_photo_id": None,
         "postings": [

@@ -6,15 +6,9 @@ import { t } from "../messages.js";
 import { session } from "../session.js";
 import { h, toast } from "../ui.js";
 
-// Mirrors CREATABLE_ROLES in api/auth/accounts.py: nobody grants more than they hold.
-const CREATABLE = {
-  admin: ["admin", "county", "town", "secretary", "inspector"],
-  county: ["county", "town", "secretary", "inspector"],
-  town: ["secretary"],
-};
-
+/** The roles the server lets this account hand out (nobody grants more than they hold). */
 export function creatableRoles() {
-  return CREATABLE[session().me.role] ?? [];
+  return session().me.grantable_roles ?? [];
 }
 
 /** Every region in scope, keyed by code, with the towns and villages as sorted lists. */
