@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -54,6 +54,9 @@ RECEIPT_TRIES = 10
 SENDER_HASH_LENGTH = 32
 NO_PAGE = "该村没有公开页面。"
 # What a villager reads for each status; a message not yet taken up has simply been received.
+# Advisory lock keys of the villages' message forms: this prefix plus the village's code.
+_POSTING_LOCK_BASE = 0x7A66_7075_0000_0000
+
 RECEIPT_STATUSES = {"open": "received", "in_progress": "in_progress", "resolved": "resolved"}
 
 
@@ -264,6 +267,7 @@ def post_message(
     posted_village(session, code, today)
     if data.website:
         return new_receipt()
+    _one_post_at_a_time(session, code)
     session.execute(delete(PublicPost).where(col(PublicPost.at) < now - dt.timedelta(seconds=limits.window_s)))
     _require_room(
         session, PublicPost.sender == sender, limits.per_address, now=now, window_s=limits.window_s, who="您的"
@@ -296,6 +300,14 @@ def post_message(
             _count(session, code, first_of_month(today), messages=1)
             return receipt
     raise RuntimeError("no free receipt code")  # 32⁸ codes: never in practice
+
+
+def _one_post_at_a_time(session: Session, code: str) -> None:
+    """Count and add a village's posts one request at a time, or a crowd posting at once would
+    all see room under the limits. SQLite's single writer already takes them in turn; PostgreSQL
+    holds a lock per village until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTING_LOCK_BASE + int(code)})
 
 
 def _stored(session: Session, row: VillagerRequest) -> bool:

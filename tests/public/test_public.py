@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import segno
@@ -298,6 +300,24 @@ def test_one_sender_is_limited_across_instances(settings: Settings, session: Ses
         assert page.status_code == 429
         assert "分钟后再试" in page.text
         assert page.headers["retry-after"]
+    assert len(session.exec(select(VillagerRequest)).all()) == 3
+
+
+def test_a_crowd_posting_at_once_gets_no_more_than_the_limit(settings: Settings, session: Session) -> None:
+    """Posts racing each other are counted one after another, on both databases."""
+    arrange(session)
+    shared = limited(settings, public_messages_per_village=3, public_message_window_s=600)
+    with contextlib.ExitStack() as stack:
+        apps = [stack.enter_context(TestClient(create_app(shared), client=(f"10.0.1.{n}", 5000))) for n in range(12)]
+        barrier = threading.Barrier(len(apps))
+
+        def send(client: TestClient) -> int:
+            barrier.wait()
+            return int(post(client).status_code)
+
+        with ThreadPoolExecutor(len(apps)) as pool:
+            answers = list(pool.map(send, apps))
+    assert sorted(answers) == [201] * 3 + [429] * 9
     assert len(session.exec(select(VillagerRequest)).all()) == 3
 
 
