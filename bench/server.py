@@ -27,10 +27,19 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``python -m api.cli serve --port PORT [ARGS]`` with ``env``; several lives, one log."""
+    """``python -m api.cli serve --port PORT [ARGS]`` with ``env``; several lives, one log.
+
+    ``launcher`` replaces ``-m api.cli`` (bench/http_cost.py starts it under a profiler).
+    """
 
     def __init__(
-        self, *, data_dir: Path, env: Mapping[str, str], port: int | None = None, args: Sequence[str] = ()
+        self,
+        *,
+        data_dir: Path,
+        env: Mapping[str, str],
+        port: int | None = None,
+        args: Sequence[str] = (),
+        launcher: Sequence[str] = ("-m", "api.cli"),
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -39,12 +48,13 @@ class ServerProcess:
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("ZOUFANG_")}
         self.env = {**inherited, "ZOUFANG_DATA_DIR": str(data_dir), **env}
         self.args = list(args)
+        self.launcher = list(launcher)
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start the server and wait until ``/readyz`` answers."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), *self.args]
+        command = [sys.executable, *self.launcher, "serve", "--port", str(self.port), *self.args]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + READY_WITHIN_S
