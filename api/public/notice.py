@@ -13,14 +13,10 @@ import hashlib
 from html import escape
 
 import segno
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from api.public.schemas import PublicVillage
-from api.rectification.models import RectificationMeasure
 
 QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
-DONE_STATUSES = ("done", "confirmed")
 CARDS_PER_PAGE = 10
 STATUS_NAMES = {"none": "", "rectifying": "整改中", "accepted": "已验收通过"}
 
@@ -88,17 +84,6 @@ def qr_svg(url: str, *, label: str) -> str:
         f'role="img" aria-label="{escape(label)}" data-modules="{len(matrix)}" data-quiet-zone="{QUIET_ZONE}">'
         f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>'
     )
-
-
-def measure_counts(session: Session, code: str) -> tuple[int, int]:
-    """(measures done or confirmed, all measures) of the village's ledger."""
-    done, total = session.exec(
-        select(
-            func.count().filter(col(RectificationMeasure.status).in_(DONE_STATUSES)),
-            func.count(),
-        ).where(RectificationMeasure.village_code == code)
-    ).one()
-    return int(done), int(total)
 
 
 def _head(title: str) -> str:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from api.auth.models import SUPERVISOR_ROLES
 from api.auth.principal import CurrentPrincipal, Principal, require_roles
@@ -21,6 +22,7 @@ from api.errors import AppError
 from api.photos.storage import PhotoStore
 from api.public import notice, service
 from api.public.schemas import MessageIn, MessageReceipt, MessageStatus, PublicVillage
+from api.rectification.service import summaries
 from api.routing import api_router
 from api.settings import Settings
 from api.validators import RegionCodePath
@@ -133,9 +135,15 @@ def notice_board(
         village=service.village_page(session, code, today),
         portrait=_portrait_bytes(request, session, code, today),
         url=public_url(request, code),
-        progress=notice.measure_counts(session, code),
+        progress=_measures_done(session, code, today),
     )
     return HTMLResponse(page, headers={"Content-Security-Policy": notice.PAGE_POLICY})
+
+
+def _measures_done(session: Session, code: str, today: dt.date) -> tuple[int, int]:
+    """(measures done, all measures) of the village's ledger, as the overview counts them."""
+    ledger = summaries(session, [code], today).get(code)
+    return (ledger.measures_done, ledger.measures) if ledger else (0, 0)
 
 
 @router.get(
