@@ -48,6 +48,8 @@ from api.regions.models import Region
 
 OPEN_STATUSES = ("open", "in_progress")
 DONE_STATUSES = ("done", "confirmed")
+# Progress reports, newest first: by when they were written on the phone, then when they arrived.
+NEWEST_FIRST = (col(RectificationProgress.at).desc(), col(RectificationProgress.received_at).desc())
 # Chunks of village codes per query: well inside what both databases accept as parameters.
 _CHUNK = 500
 
@@ -115,7 +117,7 @@ def add_event(
     )
 
 
-def _open_ledger(session: Session, village: Region, *, user_id: int, now: dt.datetime) -> str | None:
+def _open_ledger(session: Session, village: Region) -> str | None:
     """A new problem or measure puts the village under rectification; an accepted one reopens.
 
     Returns the words the event adds when an accepted rectification is reopened.
@@ -146,7 +148,7 @@ def add_problem(
         village_code=village.code, created_by=user_id, created_at=now, updated_at=now, **data.model_dump()
     )
     session.add(problem)
-    reopened = _open_ledger(session, village, user_id=user_id, now=now)
+    reopened = _open_ledger(session, village)
     session.flush()
     note = summary_of(problem.description) + (f"（{reopened}）" if reopened else "")
     add_event(
@@ -209,7 +211,7 @@ def add_measure(
         **data.model_dump(),
     )
     session.add(measure)
-    reopened = _open_ledger(session, village, user_id=user_id, now=now)
+    reopened = _open_ledger(session, village)
     session.flush()
     note = f"{summary_of(measure.text)}，完成时限 {measure.deadline.isoformat()}" + (
         f"（{reopened}）" if reopened else ""
@@ -288,13 +290,8 @@ def ledger(session: Session, *, code: str, by: Principal, today: dt.date) -> Led
             .order_by(col(RectificationMeasure.deadline), col(RectificationMeasure.id))
         )
     )
-    reports = list(
-        session.exec(
-            select(RectificationProgress)
-            .where(RectificationProgress.village_code == code)
-            .order_by(col(RectificationProgress.at).desc(), col(RectificationProgress.received_at).desc())
-        )
-    )
+    of_village = select(RectificationProgress).where(RectificationProgress.village_code == code)
+    reports = list(session.exec(of_village.order_by(*NEWEST_FIRST)))
     events = list(
         session.exec(
             select(RectificationEvent)
@@ -306,12 +303,9 @@ def ledger(session: Session, *, code: str, by: Principal, today: dt.date) -> Led
         session,
         {p.created_by for p in problems} | {r.user_id for r in reports} | {e.user_id for e in events if e.user_id},
     )
-    progress_of: dict[int, list[ProgressOut]] = defaultdict(list)
-    for report in reports:
-        progress_of[report.measure_id].append(progress_out(report, names))
     measures_of: dict[int, list[MeasureOut]] = defaultdict(list)
-    for measure in measures:
-        measures_of[measure.problem_id].append(measure_out(measure, today, progress_of.get(measure.id or 0, [])))
+    for measure in _measures_out(measures, reports, names, today):
+        measures_of[measure.problem_id].append(measure)
     return LedgerOut(
         village_code=village.code,
         village_name=village.name,
@@ -362,15 +356,32 @@ def measure_out(measure: RectificationMeasure, today: dt.date, progress: Sequenc
 
 
 def measure_with_progress(session: Session, measure: RectificationMeasure, today: dt.date) -> MeasureOut:
+    [shown] = _with_progress(session, [measure], today)
+    return shown
+
+
+def _with_progress(session: Session, measures: Sequence[RectificationMeasure], today: dt.date) -> list[MeasureOut]:
+    """The measures as the API shows them, their progress read in one query."""
+    ids = [m.id for m in measures]
     reports = list(
         session.exec(
-            select(RectificationProgress)
-            .where(RectificationProgress.measure_id == measure.id)
-            .order_by(col(RectificationProgress.at).desc(), col(RectificationProgress.received_at).desc())
+            select(RectificationProgress).where(col(RectificationProgress.measure_id).in_(ids)).order_by(*NEWEST_FIRST)
         )
     )
-    names = user_names(session, {r.user_id for r in reports})
-    return measure_out(measure, today, [progress_out(r, names) for r in reports])
+    return _measures_out(measures, reports, user_names(session, {r.user_id for r in reports}), today)
+
+
+def _measures_out(
+    measures: Sequence[RectificationMeasure],
+    reports: Sequence[RectificationProgress],
+    names: dict[int, str],
+    today: dt.date,
+) -> list[MeasureOut]:
+    """Each measure with its own reports (given newest first), in the measures' order."""
+    progress_of: dict[int, list[ProgressOut]] = defaultdict(list)
+    for report in reports:
+        progress_of[report.measure_id].append(progress_out(report, names))
+    return [measure_out(m, today, progress_of.get(m.id or 0, [])) for m in measures]
 
 
 def problem_out(problem: RectificationProblem, names: dict[int, str], measures: Sequence[MeasureOut]) -> ProblemOut:
@@ -394,9 +405,9 @@ def problem_with_measures(session: Session, problem: RectificationProblem, today
         select(RectificationMeasure)
         .where(RectificationMeasure.problem_id == problem.id)
         .order_by(col(RectificationMeasure.deadline), col(RectificationMeasure.id))
-    )
+    ).all()
     names = user_names(session, {problem.created_by})
-    return problem_out(problem, names, [measure_with_progress(session, m, today) for m in measures])
+    return problem_out(problem, names, _with_progress(session, measures, today))
 
 
 def event_out(event: RectificationEvent, names: dict[int, str]) -> EventOut:
