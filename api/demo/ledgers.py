@@ -225,8 +225,14 @@ def _messages(
     settings: Settings,
     now: dt.datetime,
 ) -> int:
-    """A few villagers' messages on a few posted villages' public pages this month, half answered."""
+    """A few villagers' messages on a few posted villages' public pages, half answered.
+
+    They are sent on the days before the load, this month's where the month has any, and never
+    today: a time later today might not have come yet, and one clamped to the moment of the
+    load would make the same seed give different records.
+    """
     today = now.astimezone(settings.tz).date()
+    days_back = max(1, min(20, today.day - 1))
     limits = Limits(per_address=100, per_village=100, window_s=settings.public_message_window_s)
     count = 0
     for code in rng.sample(sorted(leads), MESSAGE_VILLAGES):
@@ -234,8 +240,8 @@ def _messages(
         assert village is not None
         for _ in range(rng.randint(1, 4)):
             category, text = texts.villager_request(rng)
-            day = today - dt.timedelta(days=rng.randint(0, min(20, today.day - 1)))
-            sent = min(now, start_of(day, settings.tz) + dt.timedelta(hours=rng.randint(7, 21)))
+            day = today - dt.timedelta(days=rng.randint(1, days_back))
+            sent = start_of(day, settings.tz) + dt.timedelta(hours=rng.randint(7, 21))
             message = MessageIn(category=MESSAGE_CATEGORY[category], text=text, name=None, phone=None)
             receipt = post_message(
                 session, code, message, sender=sender_key(str(count), "demo"), limits=limits, today=day, now=sent
