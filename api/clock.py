@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 
 
-def _today(request: Request) -> dt.date:
+async def _today(request: Request) -> dt.date:
+    """Today in the deployment's zone (``async``: pure work, no trip to a worker thread)."""
     return dt.datetime.now(request.app.state.settings.tz).date()
 
 

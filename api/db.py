@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import (
     JSON,
     Column,
@@ -137,25 +138,47 @@ def writer_engine(engine: Engine) -> Engine:
     return _WRITERS.get(engine, engine)
 
 
-def get_session(request: Request, _place: InLine) -> Iterator[Session]:
+async def get_session(request: Request, _place: InLine) -> AsyncIterator[Session]:
     """One session per request, used only while the request holds a place in line.
 
-    The route commits it in its own thread (``api.routing.CommittingRoute``), so that no
-    connection, and no SQLite write lock, is held while the request waits for a thread to
-    write its response. What the route left uncommitted is committed here; a route that
-    raises is rolled back, and the work it did outside the database undone.
+    Made and closed on the event loop, not in a worker thread: making a session touches no
+    database, and the route ends its transaction in its own thread
+    (``api.routing.CommittingRoute``), so that no connection, and no SQLite write lock, is held
+    while the request waits for a thread to write its response. Closing a session with no
+    transaction open costs nothing; only work a route left unfinished is finished here, in a
+    thread. Every hop to a thread pool costs the request a few tenths of a millisecond.
     """
     state = request.app.state
     engine = state.engine if request.method in READ_METHODS else writer_engine(state.engine)
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            for undo in session.info.pop(_ON_ROLLBACK, []):
-                undo()
-            raise
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        if _unfinished(session):
+            await run_in_threadpool(abandon, session)
+        raise
+    else:
+        if _unfinished(session):
+            await run_in_threadpool(finish, session)
+    finally:
+        session.close()
+
+
+def _unfinished(session: Session) -> bool:
+    return session.in_transaction() or bool(session.info.get(_ON_ROLLBACK))
+
+
+def abandon(session: Session) -> None:
+    """Roll back the request's transaction and undo the work it did outside the database."""
+    session.rollback()
+    for undo in session.info.pop(_ON_ROLLBACK, []):
+        undo()
+
+
+def finish(session: Session) -> None:
+    """Commit the request's transaction; what would have been undone on a rollback is kept."""
+    session.commit()
+    session.info.pop(_ON_ROLLBACK, None)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

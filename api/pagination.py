@@ -38,10 +38,11 @@ class PageParams(BaseModel):
     after: int | str | None
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="每页条数，默认50，最多500")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="上一页返回的 next_cursor，原样传回")] = None,
 ) -> PageParams:
+    """The page a list asks for (``async``: parsing only, no trip to a worker thread)."""
     return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 
 

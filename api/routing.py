@@ -1,9 +1,10 @@
 """The routers every part of the API is built from.
 
-``CommittingRoute`` ends the request's transaction in the thread that ran the route. FastAPI
-runs a plain ``def`` route in a worker thread and then, for the response, asks for a thread
-again; a session committed only after that (by the session dependency) would hold its
-connection, and on SQLite the write lock, while the request waits in the thread pool's queue.
+``CommittingRoute`` ends the request's transaction, committed or rolled back, in the thread
+that ran the route. FastAPI runs a plain ``def`` route in a worker thread and then, for the
+response, asks for a thread again; a session ended only after that (by the session
+dependency) would hold its connection, and on SQLite the write lock, while the request waits
+in the thread pool's queue.
 Under a crowd of phones, every thread then waits for a connection that a request waiting for a
 thread holds: the server stalls. Committed here, a connection is only ever held by a thread
 that is running.
@@ -20,7 +21,7 @@ from fastapi import APIRouter, params
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from api.db import get_session
+from api.db import abandon, finish, get_session
 
 
 def session_parameter(endpoint: Callable[..., Any]) -> str | None:
@@ -39,9 +40,13 @@ def committing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
-        result = endpoint(*args, **kwargs)
         session: Session = kwargs[name]
-        session.commit()
+        try:
+            result = endpoint(*args, **kwargs)
+            finish(session)
+        except BaseException:
+            abandon(session)
+            raise
         return result
 
     return run

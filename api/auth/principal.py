@@ -116,7 +116,8 @@ def _token_principal(session: Session, token: str, *, method: str) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
-def _user(principal: CurrentPrincipal) -> User:
+async def _user(principal: CurrentPrincipal) -> User:
+    # ``async``: it only looks at the principal, so it need not wait for a worker thread.
     if principal.user is None:
         raise Forbidden("此操作需要以个人账号登录，API 令牌不能使用。")
     return principal.user
