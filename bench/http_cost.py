@@ -43,8 +43,10 @@ import asyncio
 import datetime as dt
 import os
 import pstats
+import shutil
 import signal
 import sqlite3
+import subprocess
 import tempfile
 import time
 import uuid
@@ -417,6 +419,38 @@ def table(results: Sequence[Result]) -> str:
     return "\n".join(lines)
 
 
+def combined(parts: Sequence[Result]) -> Result:
+    """Several measured stretches of one workload on one server, as one result."""
+    problems = [p.first_failure for p in parts if p.first_failure]
+    return Result(
+        workload=parts[0].workload,
+        requests=sum(p.requests for p in parts),
+        wall_s=sum(p.wall_s for p in parts),
+        latencies=[seconds for p in parts for seconds in p.latencies],
+        server_cpu_s=sum(p.server_cpu_s for p in parts),
+        client_cpu_s=sum(p.client_cpu_s for p in parts),
+        failures=sum(p.failures for p in parts),
+        first_failure=problems[0] if problems else "",
+    )
+
+
+def comparison(before: Sequence[Result], after: Sequence[Result], *, revision: str) -> str:
+    """The same workloads on the earlier revision and on this one, measured in turns."""
+    lines = [
+        f"| workload | server CPU ms a request, {revision} | now | now ÷ then "
+        f"| records/s, {revision} | now | now ÷ then | p95 ms, {revision} | now |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for then, now in zip(before, after, strict=True):
+        lines.append(
+            f"| {now.workload.label} | {then.cpu_ms_per_request:.2f} | {now.cpu_ms_per_request:.2f} "
+            f"| {now.cpu_ms_per_request / then.cpu_ms_per_request:.2f} | {_rate(then.per_second)} "
+            f"| {_rate(now.per_second)} | {now.per_second / then.per_second:.2f} "
+            f"| {_ms(percentile(then.latencies, 0.95))} | {_ms(percentile(now.latencies, 0.95))} |"
+        )
+    return "\n".join(lines)
+
+
 def _at_most(value: float, target: float, unit: str) -> str:
     if value <= target:
         return f"{value:.2f} {unit} — met"
@@ -447,6 +481,14 @@ def targets(results: Sequence[Result], database: str, workers: int) -> list[str]
     return lines
 
 
+def git_revision(checkout: Path) -> str:
+    git = shutil.which("git")
+    if git is None:
+        return checkout.name
+    found = subprocess.run([git, "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return found.stdout.strip() or checkout.name
+
+
 def database_version(database: str, url: str) -> str:
     if database == "sqlite":
         return f"SQLite {sqlite3.sqlite_version} (WAL)"
@@ -465,11 +507,15 @@ def report(
     host: str,
     loads: tuple[float, float],
     args: Any,
+    before: Sequence[Result] = (),
+    revision: str = "",
 ) -> str:
     command = "uv run --group bench python bench/http_cost.py"
     if database == "postgresql":
         command += " --postgres URL"
     command += f" --requests {args.requests} --workers {args.workers}"
+    if args.baseline:
+        command += f" --baseline CHECKOUT-OF-{revision}"
     if args.profile:
         command += f" --profile {args.profile}"
     parts = [
@@ -479,6 +525,16 @@ def report(
         f"Produced by `{command} --write-readme`; its docstring explains the method.",
         "",
         table(results),
+        *(
+            [
+                "",
+                f"Before and after: `{revision}` and this revision, measured in turns in this run.",
+                "",
+                comparison(before, results, revision=revision),
+            ]
+            if before
+            else []
+        ),
         "",
         "Targets (issue 16):",
         "",
@@ -514,6 +570,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="passed to zoufang serve")
     parser.add_argument("--only", default=",".join(WORKLOADS), help=f"some of {','.join(WORKLOADS)}")
     parser.add_argument("--profile", default="", help="workloads to run again under cProfile (comma-separated)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier revision (git worktree add DIR REV): run each workload on both, in turns",
+    )
     parser.add_argument("--write-readme", action="store_true", help="update this database's figures in bench/README.md")
     args = parser.parse_args()
     database = "postgresql" if args.postgres else "sqlite"
@@ -525,6 +586,8 @@ def main() -> None:
 
     loads_start = os.getloadavg()[0]
     results: list[Result] = []
+    before: list[Result] = []
+    revision = git_revision(args.baseline) if args.baseline else ""
     profiles: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder, fresh_database(database, folder, args.postgres) as url:
         host = f"{machine()}; {database_version(database, url)}"
@@ -534,23 +597,48 @@ def main() -> None:
         env = {"ZOUFANG_DATABASE_URL": url, "ZOUFANG_SECRET_KEY": SIGNING_KEY, "ZOUFANG_FLAG_RULES_INTERVAL_S": "0"}
         next_index = dict.fromkeys(WORKLOADS, 0)
         server = ServerProcess(data_dir=Path(folder) / "data", env=env, args=["--workers", str(args.workers)])
-        server.start()
-        settle(server.pid or 0)
+        servers = [server]
+        if args.baseline:
+            servers.append(
+                ServerProcess(
+                    data_dir=Path(folder) / "baseline-data",
+                    env=env,
+                    args=["--workers", str(args.workers)],
+                    code=args.baseline.resolve(),
+                )
+            )
         try:
+            for each in servers:
+                each.start()
+                settle(each.pid or 0)
             for name in chosen:
                 print(f"{name}: {args.requests} requests ...", flush=True)
-                result, next_index[name] = measure(
-                    server,
-                    loads[name],
-                    first=next_index[name],
-                    requests=args.requests,
-                    concurrency=args.concurrency,
-                    workers=args.workers,
-                )
+                # With a baseline, the two servers take turns (earlier, this, this, earlier, ...)
+                # so that both meet the same conditions on a shared machine.
+                turns = servers if len(servers) == 1 else [servers[1], server, server, servers[1]] * 2
+                share = args.requests * len(servers) // len(turns)
+                parts: dict[int, list[Result]] = {id(s): [] for s in servers}
+                for turn in turns:
+                    part, next_index[name] = measure(
+                        turn,
+                        loads[name],
+                        first=next_index[name],
+                        requests=share,
+                        concurrency=args.concurrency,
+                        workers=args.workers,
+                    )
+                    parts[id(turn)].append(part)
+                result = combined(parts[id(server)])
                 results.append(result)
-                print(f"  {result.per_second:,.1f} records/s, {result.cpu_ms_per_request:.2f} ms server CPU a request")
+                line = f"  {result.per_second:,.1f} records/s, {result.cpu_ms_per_request:.2f} ms server CPU a request"
+                if len(servers) > 1:
+                    then = combined(parts[id(servers[1])])
+                    before.append(then)
+                    line += f" (before: {then.per_second:,.1f} /s, {then.cpu_ms_per_request:.2f} ms)"
+                print(line)
         finally:
-            server.stop()
+            for each in servers:
+                each.stop()
         for name in profiled:
             out = Path(folder) / f"profile-{name}.pstats"
             server = ServerProcess(
@@ -570,7 +658,16 @@ def main() -> None:
             finally:
                 server.stop()
     loads_end = os.getloadavg()[0]
-    figures = report(results, profiles, database=database, host=host, loads=(loads_start, loads_end), args=args)
+    figures = report(
+        results,
+        profiles,
+        database=database,
+        host=host,
+        loads=(loads_start, loads_end),
+        args=args,
+        before=before,
+        revision=revision,
+    )
     print(figures)
     if args.write_readme:
         title = "SQLite" if database == "sqlite" else "PostgreSQL"

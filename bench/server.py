@@ -29,7 +29,9 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m api.cli serve --port PORT [ARGS]`` with ``env``; several lives, one log.
 
-    ``launcher`` replaces ``-m api.cli`` (bench/http_cost.py starts it under a profiler).
+    ``launcher`` replaces ``-m api.cli`` (bench/http_cost.py starts it under a profiler);
+    ``code`` is a checkout whose ``api`` package is run instead of this one (``-m`` imports from
+    the working folder first), to measure an earlier revision side by side.
     """
 
     def __init__(
@@ -40,6 +42,7 @@ class ServerProcess:
         port: int | None = None,
         args: Sequence[str] = (),
         launcher: Sequence[str] = ("-m", "api.cli"),
+        code: Path | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -49,6 +52,7 @@ class ServerProcess:
         self.env = {**inherited, "ZOUFANG_DATA_DIR": str(data_dir), **env}
         self.args = list(args)
         self.launcher = list(launcher)
+        self.code = code
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -56,7 +60,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, *self.launcher, "serve", "--port", str(self.port), *self.args]
         with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.code)
         deadline = time.monotonic() + READY_WITHIN_S
         while True:
             try:
