@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, bindparam, or_
 from sqlmodel import Session, col, select
 
 from api.assignments.models import Assignment, covering
@@ -183,21 +183,25 @@ def postings_of(*, session: Session, user_id: int) -> list[Assignment]:
     return list(session.exec(select(Assignment).where(Assignment.user_id == user_id)))
 
 
+# Built once (every phone asks for it through ``GET /me``): building costs more than running it.
+_CURRENT_AND_FUTURE = (
+    select(Assignment, Region)
+    .join(Region, col(Region.code) == Assignment.village_code)
+    .where(
+        col(Assignment.user_id) == bindparam("user_id"),
+        or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= bindparam("today")),
+    )
+    .order_by(col(Assignment.start_date), col(Assignment.id))
+)
+
+
 def current_and_future_postings(*, session: Session, user_id: int, today: dt.date) -> list[tuple[Assignment, Region]]:
     """The user's assignments not yet over on ``today``, with their villages, earliest first.
 
     The phone keeps these to know its village (name, centre, radius) while offline, so a posting
     that starts next month is included: the secretary can set off before it begins.
     """
-    rows = session.exec(
-        select(Assignment, Region)
-        .join(Region, col(Region.code) == Assignment.village_code)
-        .where(
-            Assignment.user_id == user_id,
-            or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= today),
-        )
-        .order_by(col(Assignment.start_date), col(Assignment.id))
-    )
+    rows = session.exec(_CURRENT_AND_FUTURE, params={"user_id": user_id, "today": today})
     return [(assignment, village) for assignment, village in rows]
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import ColumnElement, true
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, select, true
+from sqlmodel import SQLModel
 
 from api.auth.models import ApiToken, User
 from api.auth.passwords import API_TOKEN_PREFIX, hash_api_token, read_access_token
@@ -24,6 +24,7 @@ from api.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from api.ops.admission import InLine
 from api.regions import codes
 
+T = TypeVar("T", bound=SQLModel)
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
@@ -82,28 +83,48 @@ class Principal:
         return wanted
 
 
+# Built once: a statement made per request costs more than the look-up it runs.
+_USERS = User.__table__  # type: ignore[attr-defined]
+_TOKENS = ApiToken.__table__  # type: ignore[attr-defined]
+_USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
+_TOKEN_BY_HASH = select(_TOKENS).where(_TOKENS.c.token_hash == bindparam("hash"))
+
+
 def authenticate(request: Request, token: Annotated[str | None, Depends(_bearer)], _place: InLine) -> Principal:
-    """Dependency: the user or API token behind the request's bearer token, or a 401."""
+    """Dependency: the user or API token behind the request's bearer token, or a 401.
+
+    The account is read afresh on every request, so a deactivated account or a reset password
+    is refused on the very next one, on every instance; nothing about users is cached. It is
+    read on a short connection of its own, inside the request's place in line: the request's
+    session (which may hold SQLite's write lock) starts only when the route first needs it,
+    after slow work like decoding a photo is done. What comes back is a snapshot that belongs
+    to no session: a route that changes an account loads it into its own session.
+    """
     if not token:
         raise NotAuthenticated()
-    # A short read-only session of its own, inside the request's place in line: the request's
-    # session (which may hold SQLite's write lock) starts only when the route first needs it,
-    # after slow work like decoding a photo is done.
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        if token.startswith(API_TOKEN_PREFIX):
-            return _token_principal(session, token, method=request.method)
-        claims = read_access_token(token, key=request.app.state.settings.signing_key)
-        user = session.get(User, claims.user_id) if claims is not None else None
-    if user is None or not user.is_active or claims is None or claims.epoch != user.session_epoch:
+    if token.startswith(API_TOKEN_PREFIX):
+        with request.app.state.engine.connect() as connection:
+            return _token_principal(connection, token, method=request.method)
+    claims = read_access_token(token, key=request.app.state.settings.signing_key)
+    if claims is None:
+        raise NotAuthenticated("登录已过期，请重新登录。")
+    with request.app.state.engine.connect() as connection:
+        user = _snapshot(User, connection.execute(_USER_BY_ID, {"id": claims.user_id}).one_or_none())
+    if user is None or not user.is_active or claims.epoch != user.session_epoch:
         raise NotAuthenticated("登录已过期，请重新登录。")
     return Principal.for_user(user)
 
 
-def _token_principal(session: Session, token: str, *, method: str) -> Principal:
-    api_token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token))).first()
+def _snapshot(model: type[T], row: Row[Any] | None) -> T | None:
+    """The row as a new instance of ``model`` that belongs to no session."""
+    return model(**row._mapping) if row is not None else None
+
+
+def _token_principal(connection: Connection, token: str, *, method: str) -> Principal:
+    api_token = _snapshot(ApiToken, connection.execute(_TOKEN_BY_HASH, {"hash": hash_api_token(token)}).one_or_none())
     if api_token is None or api_token.revoked_at is not None:
         raise NotAuthenticated("访问令牌无效或已被撤销。")
-    creator = session.get(User, api_token.created_by)
+    creator = _snapshot(User, connection.execute(_USER_BY_ID, {"id": api_token.created_by}).one_or_none())
     if creator is None or not creator.is_active:  # a token dies with its owner's account
         raise NotAuthenticated("创建该令牌的账号已停用，令牌随之失效。")
     if api_token.expires_at is not None and api_token.expires_at <= datetime.now(UTC):
