@@ -8,6 +8,7 @@ is a success that changes nothing, different content under a used id is a confli
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -17,10 +18,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
 from pydantic import BaseModel
+from sqlalchemy import Executable, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.auth.principal import Principal
 from api.db import within
@@ -42,10 +45,31 @@ def insert_new(session: Session, model: type[SQLModel], rows: Sequence[dict[str,
     """
     if not rows:
         return set()
+    connection = session.connection()
+    stmt = _insert_new(connection.dialect.name, model, key)
+    return set(connection.execute(stmt, list(rows)).scalars().all())
+
+
+# The statements below are built once per model and column: they run on every record that
+# arrives, and building a statement costs more than running it.
+
+
+@functools.cache
+def _insert_new(dialect: str, model: type[SQLModel], key: str) -> Executable:
     table = model.__table__  # type: ignore[attr-defined]
-    make_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = make_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-    return set(session.execute(stmt, list(rows)).scalars().all())
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return make_insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+
+
+@functools.cache
+def _rows_where_in(model: type[SQLModel], column: str) -> SelectOfScalar[Any]:
+    return select(model).where(col(getattr(model, column)).in_(bindparam("keys", expanding=True)))
+
+
+@functools.cache
+def _pairs_where_in(model: type[SQLModel], key: str, value: str) -> Executable:
+    table = model.__table__  # type: ignore[attr-defined]
+    return sa_select(table.c[key], table.c[value]).where(table.c[key].in_(bindparam("keys", expanding=True)))
 
 
 class RecordRejected(AppError):
@@ -91,24 +115,29 @@ def resend_outcome(record_id: str, stored_hash: str, digest: str) -> Outcome:
 
 
 def select_in(session: Session, model: Any, column: Any, keys: set[Any]) -> list[Any]:
-    """Rows of ``model`` whose ``column`` is one of ``keys``, in chunks the databases accept."""
-    found: list[Any] = []
+    """Rows of ``model`` whose ``column`` (one of its own) is one of ``keys``, in chunks the
+    databases accept."""
+    stmt = _rows_where_in(model, column.key)
     ordered = sorted(keys)
+    found: list[Any] = []
     for start in range(0, len(ordered), 500):
-        found += list(session.exec(select(model).where(col(column).in_(ordered[start : start + 500]))))
+        found += list(session.exec(stmt, params={"keys": ordered[start : start + 500]}))
     return found
 
 
 def select_map(session: Session, key: Any, value: Any, keys: set[Any]) -> dict[Any, Any]:
     """``{key: value}`` for the rows whose ``key`` column is one of ``keys`` (no query when empty).
 
-    Plain columns rather than ORM objects: batches look up many rows for one field each.
+    Plain columns of one model rather than ORM objects: batches look up many rows for one
+    field each.
     """
-    found: dict[Any, Any] = {}
+    if not keys:
+        return {}
+    stmt = _pairs_where_in(key.class_, key.key, value.key)
     ordered = sorted(keys)
+    found: dict[Any, Any] = {}
     for start in range(0, len(ordered), 500):
-        stmt = sa_select(col(key), col(value)).where(col(key).in_(ordered[start : start + 500]))
-        found.update((k, v) for k, v in session.execute(stmt))
+        found.update((k, v) for k, v in session.execute(stmt, {"keys": ordered[start : start + 500]}))
     return found
 
 

@@ -8,16 +8,17 @@ lateness do not matter.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case
+from sqlalchemy import Executable, Table, case
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from api.clock import monday_of
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
@@ -42,9 +43,55 @@ class StoredCheckin:
     on_site: bool
 
 
-def _insert(session: Session, model: type[SQLModel]) -> Any:
-    dialect = session.connection().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
+@dataclass(frozen=True)
+class _Upserts:
+    """The four upserts, built once per database kind: building one costs more than running it."""
+
+    visit_day: Executable
+    visit_week: Executable
+    village_activity: Executable
+    presence_day: Executable
+
+
+@functools.cache
+def _upserts(dialect: str) -> _Upserts:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    day: Table = VisitDay.__table__  # type: ignore[attr-defined]
+    week: Table = VisitWeek.__table__  # type: ignore[attr-defined]
+    activity: Table = VillageActivity.__table__  # type: ignore[attr-defined]
+    new_day, new_week, new_activity = insert(day), insert(week), insert(activity)
+    return _Upserts(
+        visit_day=new_day.on_conflict_do_update(
+            index_elements=["village_code", "day", "user_id"],
+            set_={
+                "visits": day.c.visits + new_day.excluded.visits,
+                "home_visits": day.c.home_visits + new_day.excluded.home_visits,
+            },
+        ),
+        visit_week=new_week.on_conflict_do_update(
+            index_elements=["village_code", "week", "user_id"],
+            set_={"visits": week.c.visits + new_week.excluded.visits},
+        ),
+        village_activity=new_activity.on_conflict_do_update(
+            index_elements=["village_code"],
+            set_={
+                "last_visit_at": case(
+                    (
+                        new_activity.excluded.last_visit_at > activity.c.last_visit_at,
+                        new_activity.excluded.last_visit_at,
+                    ),
+                    else_=activity.c.last_visit_at,
+                )
+            },
+        ),
+        presence_day=insert(PresenceDay.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+    )
+
+
+def _run(session: Session, pick: Callable[[_Upserts], Executable], rows: list[dict[str, Any]]) -> None:
+    """Run one of the upserts for ``rows`` on the session's connection (plain SQL, no ORM)."""
+    connection = session.connection()
+    connection.execute(pick(_upserts(connection.dialect.name)), rows)
 
 
 def add_visits(session: Session, visits: Iterable[StoredVisit], *, tz: ZoneInfo) -> None:
@@ -60,12 +107,9 @@ def add_week_counts(session: Session, counts: Counter[tuple[str, dt.date, int]])
     """Add visit counts keyed by (village, the week's Monday, secretary) to the week rows."""
     if not counts:
         return
-    stmt = _insert(session, VisitWeek)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["village_code", "week", "user_id"],
-            set_={"visits": VisitWeek.__table__.c.visits + stmt.excluded.visits},  # type: ignore[attr-defined]
-        ),
+    _run(
+        session,
+        lambda u: u.visit_week,
         [{"village_code": v, "week": w, "user_id": u, "visits": n} for (v, w, u), n in sorted(counts.items())],
     )
 
@@ -90,28 +134,10 @@ def add_visit_days(session: Session, visits: Sequence[StoredVisit], *, tz: ZoneI
         {"village_code": village, "day": day, "user_id": user, "visits": n, "home_visits": homes[(village, day, user)]}
         for (village, day, user), n in sorted(counts.items())
     ]
-    stmt = _insert(session, VisitDay)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["village_code", "day", "user_id"],
-            set_={
-                "visits": VisitDay.__table__.c.visits + stmt.excluded.visits,  # type: ignore[attr-defined]
-                "home_visits": VisitDay.__table__.c.home_visits + stmt.excluded.home_visits,  # type: ignore[attr-defined]
-            },
-        ),
-        day_rows,
-    )
-    stmt = _insert(session, VillageActivity)
-    current = VillageActivity.__table__.c.last_visit_at  # type: ignore[attr-defined]
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["village_code"],
-            set_={
-                "last_visit_at": case(
-                    (stmt.excluded.last_visit_at > current, stmt.excluded.last_visit_at), else_=current
-                )
-            },
-        ),
+    _run(session, lambda u: u.visit_day, day_rows)
+    _run(
+        session,
+        lambda u: u.village_activity,
         [{"village_code": village, "last_visit_at": at} for village, at in sorted(latest.items())],
     )
 
@@ -137,8 +163,8 @@ def add_checkins(session: Session, checkins: Iterable[StoredCheckin], *, tz: Zon
     }
     if not rows:
         return
-    stmt = _insert(session, PresenceDay).on_conflict_do_nothing()
-    session.execute(
-        stmt,
+    _run(
+        session,
+        lambda u: u.presence_day,
         [{"village_code": v, "day": d, "user_id": u, "night": n} for v, d, u, n in sorted(rows)],
     )

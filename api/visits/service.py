@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import Executable, bindparam, case, update
 from sqlmodel import Session, col, select
 
 from api.acceptance import check_not_future, check_photos, check_posted, check_village
@@ -248,6 +248,24 @@ def _write_parts(session: Session, created: dict[str, tuple[VisitIn, Region, str
         session.execute(VillagerRequest.__table__.insert(), requests)  # type: ignore[attr-defined]
 
 
+def _counting_home_visits() -> Executable:
+    households = Household.__table__  # type: ignore[attr-defined]
+    latest = bindparam("latest", type_=households.c.last_visit_at.type)
+    last = households.c.last_visit_at
+    return (
+        update(households)
+        .where(households.c.id == bindparam("household"))
+        .values(
+            visit_count=households.c.visit_count + bindparam("added"),
+            last_visit_at=case((last.is_(None) | (last < latest), latest), else_=last),
+        )
+    )
+
+
+# Built once: it runs for every home visit that arrives.
+_COUNT_HOME_VISITS = _counting_home_visits()
+
+
 def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
     """Keep households' visit count and last visit exact, however late or out of order visits come.
 
@@ -260,18 +278,8 @@ def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
             per_household[item.household_id].append(item.started_at)
     if not per_household:
         return
-    latest = bindparam("latest", type_=Household.__table__.c.last_visit_at.type)  # type: ignore[attr-defined]
-    last = col(Household.last_visit_at)
-    stmt = (
-        update(Household)
-        .where(col(Household.id) == bindparam("household"))
-        .values(
-            visit_count=col(Household.visit_count) + bindparam("added"),
-            last_visit_at=case((last.is_(None) | (last < latest), latest), else_=last),
-        )
-    )
     params = [{"household": hid, "added": len(times), "latest": max(times)} for hid, times in per_household.items()]
-    session.connection().execute(stmt, params)
+    session.connection().execute(_COUNT_HOME_VISITS, params)
 
 
 def visit_public(session: Session, visit_ids: Sequence[str]) -> dict[str, VisitPublic]:
