@@ -100,6 +100,9 @@ class Outcome:
     status: str  # created | unchanged | conflict | rejected
     error: AppError | None = None
     checks: list[str] = field(default_factory=list)
+    # The row as inserted, for a record this request created: enough to answer without
+    # reading it back.
+    written: dict[str, Any] | None = None
 
     @property
     def code(self) -> str | None:

@@ -178,9 +178,12 @@ def is_posted(*, session: Session, user_id: int, village_code: str, day: dt.date
     return found is not None
 
 
+_POSTINGS_OF = select(Assignment).where(col(Assignment.user_id) == bindparam("user_id"))
+
+
 def postings_of(*, session: Session, user_id: int) -> list[Assignment]:
     """All of a user's assignments, for checking many records against them at once."""
-    return list(session.exec(select(Assignment).where(Assignment.user_id == user_id)))
+    return list(session.exec(_POSTINGS_OF, params={"user_id": user_id}))
 
 
 # Built once (every phone asks for it through ``GET /me``): building costs more than running it.

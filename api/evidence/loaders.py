@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -18,26 +19,33 @@ from api.visits.models import Visit, VisitPhoto
 PACE_WINDOW = timedelta(hours=12)
 
 
+# Built once: the pace check runs on every visit that arrives.
+_USERS_VISITS_BETWEEN = sa_select(
+    *(
+        col(c)
+        for c in (
+            Visit.id,
+            Visit.village_code,
+            Visit.started_at,
+            Visit.lat,
+            Visit.lon,
+            Visit.accuracy_m,
+            Visit.household_id,
+        )
+    )
+).where(
+    col(Visit.user_id) == bindparam("user_id"),
+    col(Visit.started_at).between(bindparam("low"), bindparam("high")),
+)
+
+
 def nearby_visits(*, session: Session, user_id: int, fixes: Sequence[Fix]) -> list[Fix]:
     """The user's stored visits around the times of ``fixes`` (one indexed range query)."""
     if not fixes:
         return []
     low = min(f.at for f in fixes) - PACE_WINDOW
     high = max(f.at for f in fixes) + PACE_WINDOW
-    columns = [
-        Visit.id,
-        Visit.village_code,
-        Visit.started_at,
-        Visit.lat,
-        Visit.lon,
-        Visit.accuracy_m,
-        Visit.household_id,
-    ]
-    rows = session.execute(
-        sa_select(*(col(c) for c in columns)).where(
-            col(Visit.user_id) == user_id, col(Visit.started_at).between(low, high)
-        )
-    )
+    rows = session.execute(_USERS_VISITS_BETWEEN, {"user_id": user_id, "low": low, "high": high})
     return [
         Fix(record_id=vid, user_id=user_id, village_code=code, at=at, lat=lat, lon=lon, accuracy_m=acc, household_id=hh)
         for vid, code, at, lat, lon, acc, hh in rows

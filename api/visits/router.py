@@ -35,6 +35,8 @@ def create_visit(
         session=session, by=principal, items=[data], settings=request.app.state.settings, now=utcnow()
     )
     answer_single(outcome, response)
+    if outcome.written is not None:
+        return service.visit_as_written(data, outcome.written)
     return service.visit_public(session, [outcome.id])[outcome.id]
 
 

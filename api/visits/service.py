@@ -80,11 +80,11 @@ def record_visits(
         outcomes.append(Outcome(visit_id, "created"))
 
     findings = _evidence(session, accepted, batch, user_id=user_id, settings=settings)
-    rows = [
-        _row(item, village.code, user_id=user_id, digest=digest, now=now, checks=[f.kind for f in findings[vid]])
+    rows = {
+        vid: _row(item, village.code, user_id=user_id, digest=digest, now=now, checks=[f.kind for f in findings[vid]])
         for vid, (item, village, digest) in accepted.items()
-    ]
-    inserted = insert_new(session, Visit, rows)
+    }
+    inserted = insert_new(session, Visit, list(rows.values()))
     lost = set(accepted) - inserted
     if lost:  # sent concurrently by another request that got there first
         winners = dict(session.exec(select(Visit.id, Visit.content_hash).where(col(Visit.id).in_(lost))).all())
@@ -101,6 +101,7 @@ def record_visits(
     for outcome in outcomes:
         if outcome.status == "created":
             outcome.checks = [f.kind for f in findings[outcome.id]]
+            outcome.written = rows[outcome.id]
     return outcomes
 
 
@@ -280,6 +281,21 @@ def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
         return
     params = [{"household": hid, "added": len(times), "latest": max(times)} for hid, times in per_household.items()]
     session.connection().execute(_COUNT_HOME_VISITS, params)
+
+
+def visit_as_written(item: VisitIn, written: dict[str, Any]) -> VisitPublic:
+    """A visit this request created, as ``visit_public`` would read it back (times are in UTC
+    already): photos in order without repeats, its requests all open."""
+    return VisitPublic.model_validate(
+        {
+            **written,
+            "photo_ids": [str(p) for p in dict.fromkeys(item.photo_ids)],
+            "requests": [
+                RequestOut(id=str(r.id), category=r.category, text=r.text, status="open", resolution=None)
+                for r in item.requests
+            ],
+        }
+    )
 
 
 def visit_public(session: Session, visit_ids: Sequence[str]) -> dict[str, VisitPublic]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,7 +14,16 @@ from sqlmodel import Session, func, select
 from api.households.models import Household
 from api.requests.models import VillagerRequest
 from api.visits.models import Visit
-from tests.factories import VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, make_county, make_household
+from tests.factories import (
+    VILLAGE_A1,
+    VILLAGE_A2,
+    VILLAGE_B1,
+    County,
+    jpeg,
+    make_county,
+    make_household,
+    upload_photo,
+)
 from tests.problems import assert_problem
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -70,6 +79,30 @@ def test_the_same_visit_twice_is_unchanged_with_the_same_body(client: TestClient
     assert again.status_code == 200
     assert again.json() == first.json()
     assert visit_count(session) == 1
+
+
+def test_the_answer_to_a_new_visit_is_what_reading_it_back_gives(client: TestClient, session: Session) -> None:
+    """The answer to a new visit is made from what was written; it must equal the stored visit
+    read back, whatever the offset and precision of the phone's time, repeated photos, requests
+    and evidence checks."""
+    county = make_county(session)
+    headers = county.headers("secretary_a1")
+    first, second = (upload_photo(client, headers, jpeg(seed)) for seed in (1, 2))
+    local = (NOW - timedelta(hours=3)).astimezone(timezone(timedelta(hours=8))).replace(microsecond=123456)
+    body = visit(
+        county,
+        started_at=local.isoformat(),
+        lat=27.9,  # far from the village: the off-site check answers
+        photo_ids=[first, second, first],
+        signature_photo_id=second,
+        requests=[{"id": str(uuid.uuid4()), "category": "道路", "text": "村口的路灯坏了"}],
+    )
+    created = post(client, county, body)
+    assert created.status_code == 201, created.text
+    assert created.json()["checks"] == ["off_site"]
+    assert created.json()["photo_ids"] == [first, second]
+    read = client.get(f"/api/v1/visits/{body['id']}", headers=headers)
+    assert created.json() == read.json()
 
 
 def test_the_same_id_with_other_content_is_a_conflict(client: TestClient, session: Session) -> None:
