@@ -49,6 +49,8 @@ from typing import Final, NamedTuple
 from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 from pillow_heif import HeifImageFile, register_heif_opener
 
+from api.photos import jpeg_segments
+
 register_heif_opener()
 
 __all__ = [
@@ -235,6 +237,9 @@ def _render(data: bytes, max_pixels: int) -> _Rendered:
                 f"图片像素过多（{stored_w}×{stored_h}，约 {stored_w * stored_h / 1e6:.0f} 百万像素），"
                 f"最多允许 {max_pixels / 1e6:.0f} 百万像素，请缩小后再上传。"
             )
+        as_sent = _kept_as_sent(im, data)
+        if as_sent is not None:
+            return as_sent
         picture, exif = _decode_to_display(im)
     orientation = _orientation(exif)
     if orientation in _TRANSPOSE:
@@ -247,6 +252,40 @@ def _render(data: bytes, max_pixels: int) -> _Rendered:
         exif=exif,
         dhash=_dhash(thumb),
         display=_jpeg(picture, DISPLAY_QUALITY),
+        thumb=_jpeg(thumb, THUMB_QUALITY),
+    )
+
+
+def _kept_as_sent(im: ImageFile.ImageFile, data: bytes) -> _Rendered | None:
+    """A JPEG the phone app already shrank and that is upright, kept as sent minus its metadata
+    (``jpeg_segments``); None for any other photo, which is decoded and re-encoded.
+
+    Only the thumbnail is made from pixels, decoded at a quarter or an eighth of the size
+    (``Image.draft``): that decode still reads every byte of the picture, so a damaged file is
+    refused as on the other path.
+    """
+    if im.format != "JPEG" or im.mode != "RGB" or max(im.size) > DISPLAY_LONG_SIDE:
+        return None
+    exif = _read_exif(im)
+    if _orientation(exif) != 1:
+        return None
+    display = jpeg_segments.without_metadata(data)
+    if display is None:
+        return None
+    width, height = im.size
+    target = _fit(im.size, THUMB_LONG_SIDE)
+    im.draft("RGB", target)
+    try:
+        im.load()
+    except _DECODE_ERRORS as exc:
+        raise NotAnImage("图片文件不完整或已损坏，请重新拍摄或重新上传。") from exc
+    thumb = im.resize(target, _RESAMPLE, reducing_gap=_THUMB_REDUCING_GAP)
+    return _Rendered(
+        width=width,
+        height=height,
+        exif=exif,
+        dhash=_dhash(thumb),
+        display=display,
         thumb=_jpeg(thumb, THUMB_QUALITY),
     )
 
