@@ -119,11 +119,10 @@ def ingest_photo(
     already names a different photo.
     """
     reported = reported or ReportedCapture()
-    sha256 = hashlib.sha256(data).hexdigest()
     lookup_begins_transaction = not session.in_transaction()
     existing = session.get(Photo, photo_id)
     if existing is not None:
-        return _same_or_conflict(existing, sha256, user), False
+        return _same_or_conflict(existing, hashlib.sha256(data).hexdigest(), user), False
     if lookup_begins_transaction:
         # End the transaction the lookup began before the slow pixel work: on SQLite a writing
         # request's first query takes the write lock (BEGIN IMMEDIATE), and holding it while a
@@ -133,6 +132,7 @@ def ingest_photo(
         session.rollback()
 
     processed = process_photo(data, local_tz=settings.tz, max_pixels=settings.max_photo_pixels)
+    sha256 = processed.sha256
     # The attempt's own suffix: racing uploads of one id (even of the same bytes) never share
     # files, so one that rolls back cannot delete files another's committed row names.
     stem = f"photos/{photo_id}/{sha256[:16]}-{secrets.token_hex(4)}"
@@ -181,8 +181,8 @@ def ingest_photo(
         assert winner is not None
         return _same_or_conflict(winner, sha256, user), False
     on_rollback(session, lambda: _delete(store, files))
-    session.execute(
-        insert(PhotoHashBand),
+    session.connection().execute(
+        insert(PhotoHashBand.__table__),  # type: ignore[attr-defined]
         [
             {"photo_id": photo_id, "band": band, "value": value, "county_code": county_code}
             for band, value in enumerate(hash_bands(processed.dhash))
