@@ -59,7 +59,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _json_dumps(value: Any) -> str:
+def json_dumps(value: Any) -> str:
     # Keep Chinese readable in the database, so text search over JSON columns works.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -75,7 +75,7 @@ def make_engine(settings: Settings) -> Engine:
     pool = {"pool_size": settings.max_active_requests + SPARE_CONNECTIONS, "max_overflow": 0}
     if url.get_backend_name() != "sqlite":
         return create_engine(
-            url, pool_pre_ping=True, pool_timeout=settings.queue_timeout_s, json_serializer=_json_dumps, **pool
+            url, pool_pre_ping=True, pool_timeout=settings.queue_timeout_s, json_serializer=json_dumps, **pool
         )
     if url.database and url.database != ":memory:":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +100,7 @@ def make_engine(settings: Settings) -> Engine:
 def _sqlite_engine(url: URL, settings: Settings, *, begin: str, **pool: Any) -> Engine:
     engine = create_engine(
         url,
-        json_serializer=_json_dumps,
+        json_serializer=json_dumps,
         connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
         **pool,
     )
