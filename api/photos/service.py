@@ -9,14 +9,17 @@ rolls back), that attempt's files are deleted again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, tuple_
+from sqlalchemy import bindparam, insert, tuple_
 from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import Select
 
 from api.auth.models import User
 from api.auth.principal import Principal
@@ -67,23 +70,35 @@ def similar_photos(
     found: dict[str, list[tuple[str, int]]] = {photo_id: [] for photo_id in hashes}
     if not hashes:
         return found
-    stmt = select(Photo.id, Photo.dhash)
-    if max_distance < DHASH_BANDS:
+    banded = max_distance < DHASH_BANDS
+    params: dict[str, Any] = {"county": county_code}
+    if banded:
         wanted = {(band, value) for dhash in hashes.values() for band, value in enumerate(hash_bands(dhash))}
-        candidates = select(PhotoHashBand.photo_id).where(
-            tuple_(col(PhotoHashBand.band), col(PhotoHashBand.value)).in_(sorted(wanted))
-        )
-        if county_code is not None:
-            candidates = candidates.where(PhotoHashBand.county_code == county_code)
-        stmt = stmt.where(col(Photo.id).in_(candidates))
-    elif county_code is not None:
-        stmt = stmt.where(Photo.county_code == county_code)
-    for other_id, stored in session.exec(stmt):
+        params["bands"] = sorted(wanted)
+    stmt = _looking_alike(banded=banded, in_county=county_code is not None)
+    for other_id, stored in session.exec(stmt, params=params):
         other = to_unsigned(stored)
         for photo_id, mine in hashes.items():
             if other_id != photo_id and (distance := hamming(mine, other)) <= max_distance:
                 found[photo_id].append((other_id, distance))
     return found
+
+
+@functools.cache
+def _looking_alike(*, banded: bool, in_county: bool) -> Select[str, int]:
+    """Photos that may look like the given ones: those sharing a dHash byte (``bands``), or all;
+    in the county (``county``) or anywhere. Built once: it runs on every upload."""
+    stmt = select(Photo.id, Photo.dhash)
+    if banded:
+        candidates = select(PhotoHashBand.photo_id).where(
+            tuple_(col(PhotoHashBand.band), col(PhotoHashBand.value)).in_(bindparam("bands", expanding=True))
+        )
+        if in_county:
+            candidates = candidates.where(col(PhotoHashBand.county_code) == bindparam("county"))
+        return stmt.where(col(Photo.id).in_(candidates))
+    if in_county:
+        return stmt.where(col(Photo.county_code) == bindparam("county"))
+    return stmt
 
 
 @dataclass(frozen=True)

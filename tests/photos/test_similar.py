@@ -55,8 +55,12 @@ def test_banded_search_equals_a_full_scan(session: Session) -> None:
     )
     session.commit()
     probes = {pid: hashes[pid] for pid in list(hashes)[:40]}
-    for max_distance in (0, 3, 6, 7):
-        found = similar_photos(session=session, county_code=COUNTY, hashes=probes, max_distance=max_distance)
-        for pid, mine in probes.items():
-            expected = {o for o, h in hashes.items() if o != pid and hamming(mine, h) <= max_distance}
-            assert {o for o, _ in found[pid]} == expected
+    # 8 and more bits defeat the bands: the whole county (or, without one, everything) is compared.
+    for max_distance in (0, 3, 6, 7, 8, 10):
+        for county_code in (COUNTY, None):
+            found = similar_photos(session=session, county_code=county_code, hashes=probes, max_distance=max_distance)
+            for pid, mine in probes.items():
+                expected = {o for o, h in hashes.items() if o != pid and hamming(mine, h) <= max_distance}
+                assert {o for o, _ in found[pid]} == expected, (max_distance, county_code)
+    elsewhere = similar_photos(session=session, county_code="520200000000", hashes=probes, max_distance=10)
+    assert all(not others for others in elsewhere.values())
