@@ -7,13 +7,15 @@ everything a batch needs is loaded in a handful of queries, each record is judge
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, case, update
+from sqlalchemy import Executable, Integer, bindparam, case, column, func, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from api.acceptance import check_not_future, check_photos, check_posted, check_village
@@ -249,29 +251,46 @@ def _write_parts(session: Session, created: dict[str, tuple[VisitIn, Region, str
         session.execute(VillagerRequest.__table__.insert(), requests)  # type: ignore[attr-defined]
 
 
-def _counting_home_visits() -> Executable:
+@functools.cache
+def _counting_home_visits(dialect: str) -> Executable:
+    """Add each household's new home visits: an ``UPDATE`` run once a household (SQLite), or on
+    PostgreSQL one ``UPDATE … FROM unnest(…)`` for the whole batch, from one array a column.
+    Built once per database kind: it runs for every batch of visits that arrives."""
     households = Household.__table__  # type: ignore[attr-defined]
-    latest = bindparam("latest", type_=households.c.last_visit_at.type)
+    stamp = households.c.last_visit_at.type
+    household: Any
+    added: Any
+    latest: Any
+    if dialect == "postgresql":
+        arrived = (
+            func.unnest(
+                bindparam("household", type_=ARRAY(Integer)),
+                bindparam("added", type_=ARRAY(Integer)),
+                bindparam("latest", type_=ARRAY(stamp)),
+            )
+            .table_valued(column("household", Integer), column("added", Integer), column("latest", stamp))
+            .render_derived(name="arrived")
+        )
+        household, added, latest = arrived.c.household, arrived.c.added, arrived.c.latest
+    else:
+        household, added, latest = bindparam("household"), bindparam("added"), bindparam("latest", type_=stamp)
     last = households.c.last_visit_at
     return (
         update(households)
-        .where(households.c.id == bindparam("household"))
+        .where(households.c.id == household)
         .values(
-            visit_count=households.c.visit_count + bindparam("added"),
+            visit_count=households.c.visit_count + added,
             last_visit_at=case((last.is_(None) | (last < latest), latest), else_=last),
         )
     )
-
-
-# Built once: it runs for every home visit that arrives.
-_COUNT_HOME_VISITS = _counting_home_visits()
 
 
 def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
     """Keep households' visit count and last visit exact, however late or out of order visits come.
 
     Only visits that were just inserted are counted, so a resend never counts twice, and the
-    last visit only ever moves forward.
+    last visit only ever moves forward. Households are taken in the order of their ids, so two
+    batches touching the same ones lock them in the same order.
     """
     per_household: dict[int, list[datetime]] = defaultdict(list)
     for item in visits:
@@ -279,8 +298,19 @@ def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
             per_household[item.household_id].append(item.started_at)
     if not per_household:
         return
-    params = [{"household": hid, "added": len(times), "latest": max(times)} for hid, times in per_household.items()]
-    session.connection().execute(_COUNT_HOME_VISITS, params)
+    ids = sorted(per_household)
+    connection = session.connection()
+    stmt = _counting_home_visits(connection.dialect.name)
+    if connection.dialect.name == "postgresql":
+        arrays = {
+            "household": ids,
+            "added": [len(per_household[h]) for h in ids],
+            "latest": [max(per_household[h]) for h in ids],
+        }
+        connection.execute(stmt, arrays)
+    else:
+        rows = [{"household": h, "added": len(per_household[h]), "latest": max(per_household[h])} for h in ids]
+        connection.execute(stmt, rows)
 
 
 def visit_as_written(item: VisitIn, written: dict[str, Any]) -> VisitPublic:
