@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, or_
+from sqlalchemy import ColumnElement, Select, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.assignments.models import Assignment, covering
-from api.assignments.schemas import AssignmentCreate, AssignmentUpdate, Rotation
+from api.assignments.schemas import AssignmentCreate, AssignmentUpdate, Posting, Rotation
 from api.auth.accounts import move_scope_with_posting
 from api.auth.models import User
 from api.auth.principal import Principal
@@ -186,26 +188,42 @@ def postings_of(*, session: Session, user_id: int) -> list[Assignment]:
     return list(session.exec(_POSTINGS_OF, params={"user_id": user_id}))
 
 
-# Built once (every phone asks for it through ``GET /me``): building costs more than running it.
-_CURRENT_AND_FUTURE = (
-    select(Assignment, Region)
-    .join(Region, col(Region.code) == Assignment.village_code)
-    .where(
-        col(Assignment.user_id) == bindparam("user_id"),
-        or_(col(Assignment.end_date).is_(None), col(Assignment.end_date) >= bindparam("today")),
+def _current_and_future() -> Select[Any]:
+    assignments = Assignment.__table__  # type: ignore[attr-defined]
+    villages = Region.__table__  # type: ignore[attr-defined]
+    return (
+        sa_select(
+            villages.c.code.label("village_code"),
+            villages.c.name.label("village_name"),
+            assignments.c.position,
+            assignments.c.dispatch_unit,
+            assignments.c.start_date,
+            assignments.c.end_date,
+            villages.c.lat,
+            villages.c.lon,
+            villages.c.radius_m,
+        )
+        .select_from(assignments.join(villages, villages.c.code == assignments.c.village_code))
+        .where(
+            assignments.c.user_id == bindparam("user_id"),
+            or_(assignments.c.end_date.is_(None), assignments.c.end_date >= bindparam("today")),
+        )
+        .order_by(assignments.c.start_date, assignments.c.id)
     )
-    .order_by(col(Assignment.start_date), col(Assignment.id))
-)
 
 
-def current_and_future_postings(*, session: Session, user_id: int, today: dt.date) -> list[tuple[Assignment, Region]]:
+# Built once, and read as plain rows: every phone asks for it through ``GET /me``.
+_CURRENT_AND_FUTURE = _current_and_future()
+
+
+def current_and_future_postings(*, session: Session, user_id: int, today: dt.date) -> list[Posting]:
     """The user's assignments not yet over on ``today``, with their villages, earliest first.
 
     The phone keeps these to know its village (name, centre, radius) while offline, so a posting
     that starts next month is included: the secretary can set off before it begins.
     """
-    rows = session.exec(_CURRENT_AND_FUTURE, params={"user_id": user_id, "today": today})
-    return [(assignment, village) for assignment, village in rows]
+    rows = session.execute(_CURRENT_AND_FUTURE, {"user_id": user_id, "today": today})
+    return [Posting.model_validate(row._mapping) for row in rows]
 
 
 def posted_on(postings: list[Assignment], *, village_code: str, day: dt.date) -> bool:

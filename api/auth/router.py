@@ -103,33 +103,30 @@ def update_public_profile(data: PublicProfileUpdate, user: CurrentUser, session:
 def _me(user: User, session: Session, today: date) -> Me:
     assert user.id is not None
     postings = current_and_future_postings(session=session, user_id=user.id, today=today)
-    scope = session.get(Region, user.scope_code) if user.scope_code else None
     return Me(
         id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=user.role,
         scope_code=user.scope_code,
-        scope_name=scope.name if scope else None,
+        scope_name=_scope_name(session, user.scope_code, postings),
         must_change_password=user.must_change_password,
         grantable_roles=sorted(CREATABLE_ROLES.get(user.role, ()), key=ROLES.index),
         public_phone=user.public_phone,
         portrait_photo_id=user.portrait_photo_id,
-        postings=[
-            Posting(
-                village_code=village.code,
-                village_name=village.name,
-                position=assignment.position,
-                dispatch_unit=assignment.dispatch_unit,
-                start_date=assignment.start_date,
-                end_date=assignment.end_date,
-                lat=village.lat,
-                lon=village.lon,
-                radius_m=village.radius_m,
-            )
-            for assignment, village in postings
-        ],
+        postings=postings,
     )
+
+
+def _scope_name(session: Session, code: str | None, postings: list[Posting]) -> str | None:
+    """The name of the account's scope: a secretary's is a posting's village, read already."""
+    if code is None:
+        return None
+    named = next((p.village_name for p in postings if p.village_code == code), None)
+    if named is not None:
+        return named
+    scope = session.get(Region, code)
+    return scope.name if scope else None
 
 
 @router.post(

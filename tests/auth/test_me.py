@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, delete
 
 from api.assignments.models import Assignment
 from api.main import create_app
@@ -109,3 +109,14 @@ def test_other_roles_have_no_postings(client: TestClient, session: Session) -> N
         assert response.status_code == 200, response.text
         assert response.json()["postings"] == [], who
         assert {"id", "username", "display_name", "role", "scope_code"} <= response.json().keys()
+
+
+def test_the_scope_is_named_with_or_without_a_current_posting(client: TestClient, session: Session) -> None:
+    county = make_county(session)
+    named = {who: client.get(ME_URL, headers=county.headers(who)).json()["scope_name"] for who in ("admin", "town_a")}
+    assert named == {"admin": None, "town_a": "石门镇"}
+
+    session.exec(delete(Assignment))  # the secretary's posting ended: the scope stays the village
+    session.commit()
+    me = client.get(ME_URL, headers=county.headers("secretary_a1")).json()
+    assert (me["postings"], me["scope_code"], me["scope_name"]) == ([], VILLAGE_A1, "桃源村")
