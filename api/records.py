@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
 from pydantic import BaseModel
-from sqlalchemy import JSON, Executable, Text, bindparam, cast, func
+from sqlalchemy import JSON, Executable, String, Text, bindparam, cast, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -87,7 +87,11 @@ def _insert_new_from_arrays(
     def unnested(name: str) -> Any:
         if name in json_columns:
             return cast(func.unnest(bindparam(name, type_=ARRAY(Text))), JSON)
-        return func.unnest(bindparam(name, type_=ARRAY(table.c[name].type)))
+        kind = table.c[name].type
+        # Strings travel as text without a length: PostgreSQL cuts a string cast to VARCHAR(n)
+        # short without a word, where the column itself refuses one that is too long.
+        text_like = isinstance(getattr(kind, "impl", kind), String)  # also through a TypeDecorator
+        return func.unnest(bindparam(name, type_=ARRAY(Text if text_like else kind)))
 
     stmt = (
         postgresql_insert(table)

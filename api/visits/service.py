@@ -289,8 +289,7 @@ def _count_home_visits(session: Session, visits: Sequence[VisitIn]) -> None:
     """Keep households' visit count and last visit exact, however late or out of order visits come.
 
     Only visits that were just inserted are counted, so a resend never counts twice, and the
-    last visit only ever moves forward. Households are taken in the order of their ids, so two
-    batches touching the same ones lock them in the same order.
+    last visit only ever moves forward. Households are sent in the order of their ids.
     """
     per_household: dict[int, list[datetime]] = defaultdict(list)
     for item in visits:

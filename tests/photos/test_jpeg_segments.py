@@ -87,15 +87,23 @@ def test_every_kind_of_metadata_is_dropped_and_still_read_first() -> None:
     assert photo.display.endswith(b"\xff\xd9")
 
 
-def test_a_progressive_photo_and_adobe_colour_marker_are_kept() -> None:
+def test_a_progressive_photo_is_kept_too() -> None:
     sent = _jpeg(scene(6), quality=80, progressive=True)
     photo = process_photo(sent, local_tz=SHANGHAI)
     assert _same_pixels(photo.display, sent)
 
-    adobe = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x01"
-    plain = _jpeg(scene(6), quality=80)
-    with_adobe = plain[:2] + adobe + plain[2:]
-    assert adobe in (without_metadata(with_adobe) or b"")
+
+def test_a_photo_whose_channels_are_rgb_is_re_encoded_with_its_colours() -> None:
+    """Adobe's marker can say the channels are RGB, not YCbCr; kept under a JFIF header, the
+    picture would decode with the wrong colours (red shown as green)."""
+    sent = _jpeg(Image.new("RGB", (64, 48), (200, 30, 30)), quality=95, keep_rgb=True)
+    assert b"Adobe" in sent
+
+    photo = process_photo(sent, local_tz=SHANGHAI)
+
+    red, green, blue = _pixels(photo.display).getpixel((32, 24))  # type: ignore[misc]
+    assert (red > 150, green < 80, blue < 80) == (True, True, True), (red, green, blue)
+    assert b"Adobe" not in photo.display
 
 
 def test_an_upright_photo_within_the_display_size_does_not_go_through_the_encoder(
@@ -124,17 +132,37 @@ def test_a_photo_cut_short_is_refused_on_this_path_too() -> None:
         process_photo(sent[: len(sent) * 2 // 3], local_tz=SHANGHAI)
 
 
+def _plain() -> bytes:
+    return _jpeg(scene(9, (160, 120)), quality=80)
+
+
+def _with_frame(marker: int) -> bytes:
+    plain = _plain()
+    at = plain.index(b"\xff\xc0")
+    return plain[:at] + bytes([0xFF, marker]) + plain[at + 2 :]
+
+
 @pytest.mark.parametrize(
-    "data",
+    ("data", "why"),
     [
-        b"",
-        b"\x89PNG\r\n\x1a\n",
-        b"\xff\xd8\xff\xdb\x10\x00",  # a segment longer than the file
-        b"\xff\xd8\xff\xdb\x00\x04\x00\x00",  # no end of image
-        b"\xff\xd8\xff\xdb\x00\x04\x00\x00\xff\xda\x00\x02\x01\x02\x03",  # a scan that never ends
-        b"\xff\xd8\x00\x00\xff\xd9",  # not a marker where one must be
-        b"\xff\xd8\xff\xf7\x00\x04\x00\x00\xff\xd9",  # a marker this module does not know
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n", "not a JPEG"),
+        (_plain()[:-2], "no end of image"),
+        (_plain()[: len(_plain()) // 2], "a scan that never ends"),
+        (_plain()[:2] + _plain()[20:], "no JFIF header: the colours are not known to be YCbCr"),
+        (_plain()[:20] + b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x01" + _plain()[20:], "Adobe's marker"),
+        (_with_frame(0xC9), "arithmetic coding, which browsers do not show"),
+        (_with_frame(0xC3), "a lossless frame"),
+        (_plain()[:20] + b"\xff\xdb\x10\x00" + _plain()[20:], "a segment longer than the file"),
+        (_plain()[:20] + b"\x00\x00" + _plain()[20:], "not a marker where one must be"),
+        (_plain()[:20] + b"\xff\xf7\x00\x04\x00\x00" + _plain()[20:], "a marker this module does not know"),
     ],
 )
-def test_unusual_files_are_left_to_the_decoding_path(data: bytes) -> None:
-    assert without_metadata(data) is None
+def test_unusual_files_are_left_to_the_decoding_path(data: bytes, why: str) -> None:
+    assert without_metadata(data) is None, why
+
+
+def test_fill_bytes_before_a_marker_are_allowed() -> None:
+    plain = _plain()
+    padded = plain[:20] + b"\xff\xff\xff" + plain[20:]  # fill bytes before the next marker
+    assert without_metadata(padded) == without_metadata(plain)
