@@ -31,6 +31,8 @@ from sqlalchemy import (
     event,
     true,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
@@ -57,6 +59,12 @@ _WRITERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary(
 def utcnow() -> datetime:
     """The current instant, timezone-aware in UTC (what every timestamp column stores)."""
     return datetime.now(UTC)
+
+
+def upsert_insert(dialect: str, table: Any) -> Any:
+    """An INSERT into ``table`` that can take ``on_conflict_do_update``: both databases spell it
+    alike, but each through its own dialect's construct."""
+    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
 
 
 def json_dumps(value: Any) -> str:

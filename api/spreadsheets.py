@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -26,8 +27,11 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from starlette.concurrency import run_in_threadpool
 
 Row = TypeVar("Row")
+SHEET_ROWS = 1_000_000  # rows of a sheet, a round number below Excel's limit of 1,048,576
+_PIECE = 64 * 1024  # bytes of a finished XLSX sent at a time
 
 PERCENT = "0.0%"
 POINTS = "+0.0%;-0.0%;0.0%"  # a change between two percentages, signed
@@ -161,3 +165,31 @@ def book_bytes(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+async def csv_stream(columns: Sequence[Column[Row]], chunks: AsyncIterator[Sequence[Row]]) -> AsyncIterator[bytes]:
+    """A CSV of any length, sent a chunk of rows at a time as they are read."""
+    yield csv_header(columns)
+    async for chunk in chunks:
+        yield csv_rows(columns, chunk)
+
+
+async def xlsx_stream(
+    columns: Sequence[Column[Row]], chunks: AsyncIterator[Sequence[Row]], *, sheet_name: str, title: str
+) -> AsyncIterator[bytes]:
+    """An XLSX of any length in bounded memory. A workbook is a zip whose index comes last, so its
+    rows go to write-only sheets (temporary files, not memory) and the finished file is sent from
+    disk. Rows beyond what a sheet holds go on in a second sheet, and so on."""
+    book = new_book(write_only=True)
+    sheet, written = start_sheet(book, sheet_name, columns, title=title), 0
+    async for chunk in chunks:
+        if written + len(chunk) > SHEET_ROWS:
+            name = f"{sheet_name}（{len(book.worksheets) + 1}）"
+            sheet, written = start_sheet(book, name, columns, title=title), 0
+        await run_in_threadpool(append_rows, sheet, columns, chunk)
+        written += len(chunk)
+    with tempfile.TemporaryFile() as out:
+        await run_in_threadpool(book.save, out)
+        out.seek(0)
+        while piece := await run_in_threadpool(out.read, _PIECE):
+            yield piece

@@ -1,10 +1,8 @@
 """Reading the log back: each entry with the names of who read, one page at a time or all of it.
 
 An export may run to millions of rows, so it reads them in chunks of ``CHUNK`` by key, newest
-first, each chunk in a short session of its own taken with a place in line
-(``api.ops.admission``) like any request: between chunks the export holds no connection, and
-phones coming back into signal never wait for it longer than for any other request. A chunk
-that finds no place in time ends the download unfinished, which the browser reports as failed.
+first, each chunk in a short session of its own with a place in line
+(``api.ops.admission.in_chunks``).
 """
 
 from __future__ import annotations
@@ -13,12 +11,11 @@ from collections.abc import AsyncIterator, Sequence
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
-from starlette.concurrency import run_in_threadpool
 
 from api.audit.models import AuditEntry
 from api.audit.schemas import AuditEntryPublic, AuditFilters
 from api.auth.models import ApiToken, User
-from api.ops.admission import Admission
+from api.ops.admission import Admission, in_chunks
 from api.pagination import PageParams, paginate
 
 CHUNK = 1000
@@ -47,14 +44,6 @@ def _chunk(engine: Engine, filters: AuditFilters, after: int | None) -> tuple[li
         return with_names(session, entries), entries[-1].id if more else None
 
 
-async def every_entry(
-    admission: Admission, engine: Engine, filters: AuditFilters
-) -> AsyncIterator[list[AuditEntryPublic]]:
+def every_entry(admission: Admission, engine: Engine, filters: AuditFilters) -> AsyncIterator[list[AuditEntryPublic]]:
     """Every entry that ``filters`` select, newest first, a chunk at a time (see the module)."""
-    after: int | None = None
-    while True:
-        async with admission.place():
-            chunk, after = await run_in_threadpool(_chunk, engine, filters, after)
-        yield chunk
-        if after is None:
-            return
+    return in_chunks(admission, lambda after: _chunk(engine, filters, after))

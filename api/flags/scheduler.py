@@ -1,4 +1,6 @@
-"""Running the rules over time inside ``zoufang serve``, every ``flag_rules_interval_s`` seconds.
+"""Running the rules over time inside ``zoufang serve``, every ``flag_rules_interval_s`` seconds,
+and with them the count of every village's figures behind the province's summary
+(``api.oversight.summary``).
 
 The evaluation repeats in the background (``api.ops.periodic``). Of several instances, one
 claims each interval's turn and the others skip it; should two ever evaluate at once, the
@@ -16,6 +18,7 @@ from sqlalchemy import Engine
 
 from api.flags.rules import KIND_NAMES, Summary, run_time_rules
 from api.ops.periodic import claim_turn, in_background, repeat
+from api.oversight import summary as village_summary
 from api.settings import Settings
 
 # The first run waits a little, so that start-up (and a rolling restart) is not slowed by it.
@@ -50,7 +53,8 @@ async def evaluate_periodically(
         if not claim_turn(engine, "flag_rules", interval_s=interval_s):
             return "定时检查：本轮已由另一个服务实例完成。"
         summary = run(engine=engine, settings=settings)
-        return f"定时检查（{summary.today.isoformat()}）：{describe(summary)}"
+        counted = village_summary.refresh(engine, tz=settings.tz)
+        return f"定时检查（{summary.today.isoformat()}）：{describe(summary)}各村数字已重新统计（{counted} 个村）。"
 
     await repeat(
         evaluate,

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.errors import ServiceBusy
 
@@ -64,6 +65,31 @@ class Admission:
             yield
         finally:
             places.release()
+
+
+Key = TypeVar("Key")
+Item = TypeVar("Item")
+
+
+async def in_chunks(
+    admission: Admission, read: Callable[[Key | None], tuple[list[Item], Key | None]]
+) -> AsyncIterator[list[Item]]:
+    """Everything ``read`` gives, a chunk at a time, for a download of any length.
+
+    ``read(after)`` returns a chunk from the key ``after`` on (from the start when None) and the
+    key the next chunk starts after (None after the last). Each chunk is read on a worker thread
+    with a place in line of its own, like any request: between chunks the download holds no
+    connection, and phones coming back into signal never wait for it longer than for any other
+    request. A chunk that finds no place in time ends the download unfinished, which the browser
+    reports as failed.
+    """
+    after: Key | None = None
+    while True:
+        async with admission.place():
+            chunk, after = await run_in_threadpool(read, after)
+        yield chunk
+        if after is None:
+            return
 
 
 async def request_place(request: Request) -> AsyncIterator[None]:

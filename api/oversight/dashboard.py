@@ -20,18 +20,21 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, Engine, case, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from api.assignments.models import Assignment, covering
 from api.auth.models import User
 from api.clock import monday_of, start_of
+from api.db import utcnow
 from api.flags.models import Flag
 from api.households.models import Household
 from api.inspections.service import latest_awareness
+from api.oversight.cue import cue
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 from api.oversight.schemas import SecretaryRef, SecretaryRow, VillageRow
+from api.pagination import PageParams, paginate
 from api.public.service import month_counts
 from api.rectification.service import summaries
 from api.regions.models import Region
@@ -40,6 +43,7 @@ from api.shares import share
 
 PRESENCE_DAYS = 30
 COVERAGE_DAYS = 90
+CHUNK = 500  # villages counted at a time when a whole scope is wanted: a dashboard page's worth
 
 
 def _by_key(session: Session, stmt: Any) -> dict[Any, tuple[int, ...]]:
@@ -118,11 +122,14 @@ def village_rows(
     awareness = latest_awareness(session, codes)
     public = month_counts(session, codes, today)
     ledgers = summaries(session, codes, today)
+    now = utcnow()
     rows = []
     for v in villages:
         total, seen = households.get(v.code, (0, 0))
         visit_count, home_visits = visits.get(v.code, (0, 0))
         days_present, nights = presence.get(v.code, (0, 0))
+        flags = open_flags.get(v.code, (0,))[0]
+        coverage = share(seen, total)
         rows.append(
             VillageRow(
                 village_code=v.code,
@@ -133,7 +140,7 @@ def village_rows(
                 secretaries=posted[v.code],
                 households=total,
                 households_visited=seen,
-                coverage=share(seen, total),
+                coverage=coverage,
                 visits=visit_count,
                 home_visits=home_visits,
                 last_visit_at=last_visit.get(v.code),
@@ -143,11 +150,35 @@ def village_rows(
                 awareness_rate=awareness.get(v.code),
                 public_views_month=public.get(v.code, (0, 0))[0],
                 public_messages_month=public.get(v.code, (0, 0))[1],
-                open_flags=open_flags.get(v.code, (0,))[0],
+                open_flags=flags,
                 rectification=ledgers.get(v.code),
+                cue=cue(
+                    posted=bool(posted[v.code]),
+                    coverage=coverage,
+                    presence_days_30=days_present,
+                    last_visit_at=last_visit.get(v.code),
+                    open_flags=flags,
+                    now=now,
+                ),
             )
         )
     return rows
+
+
+def village_chunk(
+    engine: Engine, where: ColumnElement[bool], after: str | None, *, days: int, today: dt.date, tz: ZoneInfo
+) -> tuple[list[VillageRow], str | None]:
+    """The rows of up to ``CHUNK`` villages that ``where`` selects, by code from after ``after``, in a
+    session of their own; and the code the next chunk starts after (None after the last).
+
+    For work over every village of a province (an export, the summary's count): a page's
+    worth at a time keeps each statement and memory the size of one dashboard page.
+    """
+    with Session(engine) as session:
+        stmt = select(Region).where(Region.level == "village", where)
+        villages, more = paginate(session, stmt, Region.code, PageParams(limit=CHUNK, after=after))
+        rows = village_rows(session=session, villages=villages, days=days, today=today, tz=tz)
+        return rows, villages[-1].code if more else None
 
 
 def _posted(session: Session, codes: Sequence[str], today: dt.date) -> dict[str, list[SecretaryRef]]:

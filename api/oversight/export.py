@@ -1,12 +1,25 @@
-"""The village overview as a file a county office opens in Excel (CSV or XLSX, Chinese headers)."""
+"""The village overview as a file a county office opens in Excel (CSV or XLSX, Chinese headers).
+
+A province's 20,000 villages are one file: the villages are counted a chunk at a time
+(``dashboard.village_chunk``, each in a session of its own) and written as they come,
+so the first bytes leave after the first chunk and memory stays flat however large the scope.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import functools
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, Engine
+
+from api.ops.admission import Admission, in_chunks
+from api.oversight.dashboard import village_chunk
 from api.oversight.schemas import VillageRow
-from api.spreadsheets import COUNT, PERCENT, TEXT, Column, add_sheet, book_bytes, csv_bytes, new_book
+from api.spreadsheets import COUNT, PERCENT, TEXT, Column, csv_stream, xlsx_stream
+
+SHEET_NAME = "各村走访情况"
 
 
 def _columns(tz: ZoneInfo) -> list[Column[VillageRow]]:
@@ -38,11 +51,18 @@ def _columns(tz: ZoneInfo) -> list[Column[VillageRow]]:
     ]
 
 
-def overview_csv(rows: Sequence[VillageRow], *, tz: ZoneInfo) -> bytes:
-    return csv_bytes(_columns(tz), rows)
+def village_chunks(
+    admission: Admission, engine: Engine, where: ColumnElement[bool], *, days: int, today: dt.date, tz: ZoneInfo
+) -> AsyncIterator[list[VillageRow]]:
+    """Every village that ``where`` selects, in code order (so town by town), ``CHUNK`` at a time,
+    each chunk with a place in line of its own (``api.ops.admission.in_chunks``)."""
+
+    return in_chunks(admission, functools.partial(village_chunk, engine, where, days=days, today=today, tz=tz))
 
 
-def overview_xlsx(rows: Sequence[VillageRow], *, tz: ZoneInfo, title: str) -> bytes:
-    book = new_book()
-    add_sheet(book, "各村走访情况", _columns(tz), rows, title=title)
-    return book_bytes(book)
+def overview_csv(chunks: AsyncIterator[list[VillageRow]], *, tz: ZoneInfo) -> AsyncIterator[bytes]:
+    return csv_stream(_columns(tz), chunks)
+
+
+def overview_xlsx(chunks: AsyncIterator[list[VillageRow]], *, tz: ZoneInfo, title: str) -> AsyncIterator[bytes]:
+    return xlsx_stream(_columns(tz), chunks, sheet_name=SHEET_NAME, title=title)

@@ -65,3 +65,26 @@ class VillageActivity(SQLModel, table=True):
 
     village_code: str = Field(primary_key=True, max_length=12, foreign_key="region.code")
     last_visit_at: dt.datetime = Field(sa_column=timestamp_column())
+
+
+class VillageSummary(SQLModel, table=True):
+    """A village's overview figures (90 days of visits and coverage) as the last count found them.
+
+    A province's summary adds up 20,000 villages; counting each from the rollups on every call
+    reads millions of rows, so the periodic run (``api.oversight.summary.refresh``) keeps this
+    row per village and the summary says how old its figures are. The village pages themselves
+    always count live.
+    """
+
+    __tablename__ = "village_summary"
+
+    village_code: str = Field(primary_key=True, max_length=12, foreign_key="region.code")
+    as_of: dt.datetime = Field(sa_column=timestamp_column())
+    posted: bool
+    households: int
+    households_visited: int
+    visits: int
+    home_visits: int
+    open_flags: int
+    open_requests: int
+    cue: str = Field(max_length=5)

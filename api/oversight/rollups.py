@@ -16,11 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Executable, Table, case
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from api.clock import monday_of
+from api.db import upsert_insert
 from api.oversight.models import PresenceDay, VillageActivity, VisitDay, VisitWeek
 
 NIGHT_STARTS = dt.time(20, 0)
@@ -55,11 +54,10 @@ class _Upserts:
 
 @functools.cache
 def _upserts(dialect: str) -> _Upserts:
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     day: Table = VisitDay.__table__  # type: ignore[attr-defined]
     week: Table = VisitWeek.__table__  # type: ignore[attr-defined]
     activity: Table = VillageActivity.__table__  # type: ignore[attr-defined]
-    new_day, new_week, new_activity = insert(day), insert(week), insert(activity)
+    new_day, new_week, new_activity = (upsert_insert(dialect, t) for t in (day, week, activity))
     return _Upserts(
         visit_day=new_day.on_conflict_do_update(
             index_elements=["village_code", "day", "user_id"],
@@ -84,7 +82,7 @@ def _upserts(dialect: str) -> _Upserts:
                 )
             },
         ),
-        presence_day=insert(PresenceDay.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
+        presence_day=upsert_insert(dialect, PresenceDay.__table__).on_conflict_do_nothing(),  # type: ignore[attr-defined]
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sqlmodel import col, select
 
 from api.assignments.models import Assignment, covering
@@ -15,9 +16,9 @@ from api.auth.principal import CurrentPrincipal, require_roles
 from api.clock import TodayDep
 from api.db import SessionDep
 from api.errors import NotFound
-from api.oversight import dashboard, detail, export
+from api.oversight import dashboard, detail, export, summary
 from api.oversight.models import VisitWeek
-from api.oversight.schemas import SecretaryDetail, SecretaryRow, VillageDetail, VillageRow
+from api.oversight.schemas import AreaSummary, SecretaryDetail, SecretaryRow, VillageDetail, VillageRow
 from api.pagination import Page, PageDep, paginate
 from api.regions.models import Region
 from api.routing import api_router
@@ -52,22 +53,45 @@ def villages(
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json（分页）、csv 或 xlsx（全部）")] = "json",
 ) -> Page[VillageRow] | Response:
     require_roles(principal, *READERS, action="查看工作台")
-    stmt = select(Region).where(Region.level == "village", principal.where_under(Region.code, scope))
+    in_scope = principal.where_under(Region.code, scope)
     tz = request.app.state.settings.tz
     if format != "json":
-        everything = list(session.exec(stmt.order_by(col(Region.parent_code), col(Region.code))))
-        rows = dashboard.village_rows(session=session, villages=everything, days=days, today=today, tz=tz)
+        state = request.app.state
+        chunks = export.village_chunks(state.admission, state.engine, in_scope, days=days, today=today, tz=tz)
         name = f"各村走访情况-{today.isoformat()}.{format}"
         disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
         if format == "csv":
-            return Response(export.overview_csv(rows, tz=tz), media_type=CSV, headers=disposition)
-        title = f"各村走访情况（近 {days} 天，{today.isoformat()}）"
-        return Response(export.overview_xlsx(rows, tz=tz, title=title), media_type=XLSX, headers=disposition)
+            body = export.overview_csv(chunks, tz=tz)
+        else:
+            body = export.overview_xlsx(chunks, tz=tz, title=f"各村走访情况（近 {days} 天，{today.isoformat()}）")
+        return StreamingResponse(body, media_type=CSV if format == "csv" else XLSX, headers=disposition)
+    stmt = select(Region).where(Region.level == "village", in_scope)
     regions, cursor = paginate(session, stmt, Region.code, page)
     return Page(
         items=dashboard.village_rows(session=session, villages=regions, days=days, today=today, tz=tz),
         next_cursor=cursor,
     )
+
+
+@router.get(
+    "/areas",
+    response_model=AreaSummary,
+    summary="各县（或各乡镇）合计：派驻村数、覆盖率、需关注村数、待处理提示等，供省、市查看全局",
+    description="各村数字由服务每小时统计一次，as_of 为所用数字中最早的统计时间；新增的村在统计之前当场计算。"
+    "点某县再看各村：GET /dashboard/villages?scope=县代码。",
+)
+def areas(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    today: TodayDep,
+    scope: ScopeQuery = None,
+    by: Annotated[summary.Level, Query(description="county（每县一行，默认）或 town（每乡镇一行）")] = "county",
+) -> AreaSummary:
+    require_roles(principal, *READERS, action="查看工作台")
+    prefix = principal.narrow(scope)
+    tz = request.app.state.settings.tz
+    return summary.area_summary(session, scope_prefix=prefix, by=by, today=today, tz=tz)
 
 
 @router.get("/secretaries", response_model=Page[SecretaryRow], summary="各第一书记每周走访、驻村天数和覆盖率")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.oversight.cue import Cue
 from api.rectification.schemas import LedgerSummary
 
 
@@ -35,6 +37,10 @@ class VillageRow(BaseModel):
     public_messages_month: int = Field(description="本月村公开页收到的群众留言数")
     open_flags: int
     rectification: LedgerSummary | None = Field(description="整顿台账的进度；没有台账的村为 null")
+    cue: Cue = Field(
+        description="提示颜色：red 需关注（覆盖率低于60%、近30天驻村不足20天或超过14天没有走访），"
+        "amber 需留意（覆盖率低于80%、驻村不足25天或有待处理提示），green 正常，none 没有派驻"
+    )
 
 
 class SecretaryRow(BaseModel):
@@ -86,3 +92,33 @@ class SecretaryDetail(BaseModel):
     visits_per_week: list[int]
     presence: list[PresenceMark]
     punch_card: list[list[int]]
+
+
+class AreaRow(BaseModel):
+    """A county's (or town's) totals. Households, coverage and the cues count the villages someone
+    is posted to, as the overview's town totals do; visits, flags and requests count every village."""
+
+    code: str
+    name: str | None
+    villages: int
+    posted_villages: int
+    weak_lax_villages: int
+    households: int
+    households_visited: int
+    coverage: float | None
+    visits: int
+    home_visits: int
+    red: int = Field(description="需关注的村数（提示颜色 red）")
+    amber: int = Field(description="需留意的村数（amber）")
+    green: int = Field(description="正常的村数（green）")
+    open_flags: int
+    open_requests: int
+
+
+class AreaSummary(BaseModel):
+    by: Literal["county", "town"]
+    days: int = Field(description="走访次数和覆盖率统计的天数（90）")
+    as_of: dt.datetime | None = Field(
+        description="所用数字中最早的统计时间（各村数字每小时重新统计一次）；没有村时为 null"
+    )
+    items: list[AreaRow]

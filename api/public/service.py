@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from api.assignments.models import Assignment, covering
 from api.auth.models import User
-from api.db import flush_unique
+from api.db import flush_unique, upsert_insert
 from api.errors import NotFound, TooManyRequests
 from api.oversight.models import VisitDay
 from api.photos.models import Photo
@@ -185,14 +183,9 @@ def secretary_portrait(session: Session, code: str, today: dt.date) -> Photo:
     return photo
 
 
-def _insert(session: Session, model: Any) -> Any:
-    dialect = session.connection().dialect.name
-    return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(model)
-
-
 def _count(session: Session, code: str, month: dt.date, *, views: int = 0, messages: int = 0) -> None:
     """Add to the village's month row: an upsert, so instances never overwrite each other."""
-    stmt = _insert(session, PublicMonth)
+    stmt = upsert_insert(session.connection().dialect.name, PublicMonth)
     table = PublicMonth.__table__.c  # type: ignore[attr-defined]
     session.execute(
         stmt.values(village_code=code, month=month, views=views, messages=messages).on_conflict_do_update(

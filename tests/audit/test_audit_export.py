@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from api.audit import export, reading
+from api import spreadsheets
+from api.audit import reading
 from api.audit.models import AuditEntry
 from api.auth.models import ApiToken, User
 from tests.auth.test_api_tokens import create_token
@@ -165,7 +166,7 @@ def test_a_log_longer_than_a_chunk_is_exported_whole_and_in_order(
     client: TestClient, log: Log, monkeypatch: pytest.MonkeyPatch, format: str
 ) -> None:
     monkeypatch.setattr(reading, "CHUNK", 2)
-    monkeypatch.setattr(export, "SHEET_ROWS", 3)  # a sheet holds one chunk of two, not two
+    monkeypatch.setattr(spreadsheets, "SHEET_ROWS", 3)  # a sheet holds one chunk of two, not two
 
     response = export_log(client, log, format=format)
 

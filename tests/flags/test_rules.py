@@ -445,3 +445,4 @@ def test_a_failed_background_run_is_logged_and_the_next_one_still_comes(
     assert len(calls) >= 3
     assert "数据库暂时连不上" in caplog.text
     assert "长期没有走访 1" in caplog.text
+    assert "各村数字已重新统计（0 个村）" in caplog.text, "each run also counts the villages' summary figures"

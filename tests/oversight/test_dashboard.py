@@ -29,7 +29,7 @@ from tests.factories import TOWN_A, VILLAGE_A1, VILLAGE_A2, VILLAGE_B1, County, 
 from tests.visits.test_visits import NOW
 
 
-def _random_workload(client: TestClient, session: Session, county: County, seed: int) -> None:
+def random_workload(client: TestClient, session: Session, county: County, seed: int) -> None:
     """Visits and check-ins over 120 days, sent in shuffled batches with resends of earlier items."""
     rng = random.Random(seed)
     households = [county.households[VILLAGE_A1].id] + [
@@ -85,7 +85,7 @@ def test_rollups_equal_a_recount_after_a_random_workload(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     county = make_county(session)
-    _random_workload(client, session, county, seed=20261201)
+    random_workload(client, session, county, seed=20261201)
     session.expire_all()
     tz = settings.tz
 
@@ -126,7 +126,7 @@ def test_the_rollup_migrations_rebuild_exactly_what_the_live_code_wrote(
 ) -> None:
     """Migrations 0004 and 0006 fill the rollups from records stored before them."""
     county = make_county(session)
-    _random_workload(client, session, county, seed=11)
+    random_workload(client, session, county, seed=11)
 
     def rollup_rows() -> dict[str, list[tuple[Any, ...]]]:
         with Session(engine) as fresh:
@@ -160,7 +160,7 @@ def test_village_dashboard_matches_a_count_from_the_raw_records(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     county = make_county(session)
-    _random_workload(client, session, county, seed=7)
+    random_workload(client, session, county, seed=7)
     session.expire_all()
     tz = settings.tz
     today = datetime.now(tz).date()
@@ -211,7 +211,7 @@ def test_secretary_dashboard_counts_visits_per_calendar_week(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     county = make_county(session)
-    _random_workload(client, session, county, seed=11)
+    random_workload(client, session, county, seed=11)
     session.expire_all()
     tz = settings.tz
     today = datetime.now(tz).date()
@@ -255,7 +255,7 @@ def test_the_overview_exports_as_csv_and_xlsx_with_the_same_numbers(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     county = make_county(session)
-    _random_workload(client, session, county, seed=3)
+    random_workload(client, session, county, seed=3)
     headers = county.headers("county")
     rows = {r["village_code"]: r for r in client.get("/api/v1/dashboard/villages", headers=headers).json()["items"]}
 
@@ -285,7 +285,7 @@ def test_the_overview_exports_as_csv_and_xlsx_with_the_same_numbers(
 
 def test_village_and_secretary_pages(client: TestClient, session: Session, settings: Settings) -> None:
     county = make_county(session)
-    _random_workload(client, session, county, seed=5)
+    random_workload(client, session, county, seed=5)
     session.expire_all()
     tz = settings.tz
     today = datetime.now(tz).date()

@@ -26,14 +26,9 @@ function rectRank(row) {
   return r?.measures ? r.measures_overdue * 1000 + (1 - r.measures_done / r.measures) : -1;
 }
 
-/** red: people there probably don't know their secretary; amber: slipping; green: fine. */
-export function cue(row) {
-  if (!row.secretaries.length) return "none";
-  const days = row.last_visit_at ? (Date.now() - Date.parse(row.last_visit_at)) / 86_400_000 : Infinity;
-  if ((row.coverage ?? 0) < 0.6 || row.presence_days_30 < 20 || days > 14) return "red";
-  if ((row.coverage ?? 0) < 0.8 || row.presence_days_30 < 25 || row.open_flags > 0) return "amber";
-  return "green";
-}
+/** red: people there probably don't know their secretary; amber: slipping; green: fine; none:
+ * nobody posted. The server judges it (api/oversight/cue.py), so every screen and summary agrees. */
+export const cue = (row) => row.cue;
 
 const posted = (row) => row.secretaries.length > 0;
 
