@@ -78,6 +78,7 @@ from readme import README, write_figures
 from sqlalchemy import Engine, bindparam, column, create_engine, event, text, true
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, col, select
+from summary_export import count_every_village, markdown, time_exports, time_summary
 
 import api.models  # noqa: F401 - registers every table on the metadata
 from api.assignments.models import Assignment
@@ -133,7 +134,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "code", "name", "level", "parent_code", "lat", "lon", "radius_m", "kind", "weak_lax",
         "weak_lax_reasons", "rectification_status", "created_at", "updated_at",
     ),
-    "app_user": ("id", "username", "display_name", "role", "scope_code", "password_hash", "is_active", "created_at"),
+    "app_user": (
+        "id", "username", "display_name", "role", "scope_code", "password_hash", "is_active", "created_at",
+        "must_change_password", "session_epoch",
+    ),
     "assignment": ("id", "user_id", "village_code", "position", "dispatch_unit", "start_date", "created_at"),
     "household": (
         "id", "village_code", "household_no", "head_name", "group_name", "tags", "last_visit_at",
@@ -148,7 +152,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "villager_request": (
         "id", "visit_id", "village_code", "household_id", "category", "text", "position", "status",
-        "resolution", "created_at", "updated_at", "resolved_at",
+        "resolution", "created_at", "updated_at", "resolved_at", "source",
     ),
     "flag": (
         "id", "kind", "severity", "village_code", "user_id", "subject_id", "detail", "evidence", "dedupe_key",
@@ -381,6 +385,7 @@ class Generator:
             at,
             at,
             at if done else None,
+            "visit",
         )
 
     def _checkins(
@@ -465,17 +470,19 @@ def uuid_of(n: int) -> str:
 
 def fixed_rows(layout: Layout, plans: Sequence[VillagePlan], created: str, start: dt.date) -> dict[str, list[Any]]:
     """Counties, towns, villages, users and postings."""
+
+    def user(key: int, username: str, name: str, role: str, scope: str | None) -> tuple[Any, ...]:
+        return (key, username, name, role, scope, "x", True, created, False, 0)
+
     regions: list[tuple[Any, ...]] = []
-    users: list[tuple[Any, ...]] = [(ADMIN_ID, "admin", "管理员", "admin", None, "x", True, created)]
+    users: list[tuple[Any, ...]] = [user(ADMIN_ID, "admin", "管理员", "admin", None)]
     assignments: list[tuple[Any, ...]] = []
     for k in range(layout.counties):
         county = layout.county_code(k)
         regions.append(
             (county, f"{k + 1}县", "county", None, None, None, None, None, False, "[]", "none", created, created)
         )
-        users.append(
-            (layout.county_user_id(k), f"county{k + 1}", f"县督查{k + 1}", "county", county, "x", True, created)
-        )
+        users.append(user(layout.county_user_id(k), f"county{k + 1}", f"县督查{k + 1}", "county", county))
     towns = sorted({layout.town_code(i) for i in range(layout.villages)})
     for town in towns:
         county = town[:6] + "000000"
@@ -490,9 +497,9 @@ def fixed_rows(layout: Layout, plans: Sequence[VillagePlan], created: str, start
         regions.append(
             (code, f"{code[9:]}村", "village", town, *place, plan.weak_lax, reasons, "none", created, created)
         )
-        user = layout.secretary_id(i)
-        users.append((user, f"s{i + 1}", f"书记{i + 1}", "secretary", code, "x", True, created))
-        assignments.append((i + 1, user, code, "first_secretary", "省直单位", start.isoformat(), created))
+        secretary = layout.secretary_id(i)
+        users.append(user(secretary, f"s{i + 1}", f"书记{i + 1}", "secretary", code))
+        assignments.append((i + 1, secretary, code, "first_secretary", "省直单位", start.isoformat(), created))
     return {"region": regions, "app_user": users, "assignment": assignments}
 
 
@@ -1188,6 +1195,7 @@ class Run:
     load_end: float
     database: str
     plans: dict[str, str] = field(default_factory=dict)
+    summary_lines: list[str] = field(default_factory=list)
 
 
 def figures(run: Run) -> str:
@@ -1269,6 +1277,7 @@ def figures(run: Run) -> str:
             f"- {prof.what}: {len(prof.statements)} statements, {ms(prof.sql_ms)} ms of the call's "
             f"{ms(prof.call_ms)} ms; slowest " + "; ".join(f"{ms(s.ms)} ms `{s.label}`" for s in slow) + "."
         )
+    lines += run.summary_lines
     if fraction:
         share = layout.villages / full["villages"]
         whole = next(t for t in run.timings if t.label == "villages" and not t.scope.prefix)
@@ -1414,6 +1423,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             load_end = load_average()
             profiles = [p for scope in scopes for p in profile(client, app_engine, local, scope)]
             plans = {p.what: plan_of(app_engine, p.slowest) for p in profiles}
+            counted, count_s = count_every_village(app_engine, settings)
+            print(f"  the hourly count of {counted:,} villages took {count_s:.1f} s", flush=True)
+            walks = {t.scope.name: p50(t.walks) for t in timings if t.label == "villages"}
+            summaries = [
+                time_summary(
+                    client,
+                    scope.name,
+                    scope.headers,
+                    by="town" if scope.prefix else "county",
+                    villages=walk(client, VILLAGES_PATH, scope.headers)[0],
+                    walk_ms=walks[scope.name],
+                    runs=30,
+                )
+                for scope in scopes
+            ]
+        exports = time_exports(url, settings, folder / "serve", [(s.name, s.headers) for s in scopes])
         run = Run(
             args.scale,
             layout,
@@ -1428,6 +1453,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             database,
         )
         run.plans = plans
+        run.summary_lines = markdown(counted, count_s, summaries, exports)
         for t in timings:
             print(
                 f"{t.label:12} {t.scope.name:32} {t.page_count:3} pages  walk p50 {p50(t.walks):8.1f} ms "
