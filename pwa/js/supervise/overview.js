@@ -1,9 +1,9 @@
 // 总览: every village in the supervisor's scope with a red / amber / green cue, sortable, with
 // the towns' totals, the whole overview as an Excel or CSV file, and the quarterly bulletin.
 
-import { apiAll, apiBlob } from "../api.js";
+import { api, apiAll, apiBlob } from "../api.js";
 import { t } from "./messages.js";
-import { h, since, toast } from "../ui.js";
+import { formatTime, h, since, toast } from "../ui.js";
 import { openToPrint } from "./publicity.js";
 
 export const title = () => t("overview.title");
@@ -32,8 +32,15 @@ export const cue = (row) => row.cue;
 
 const posted = (row) => row.secretaries.length > 0;
 
-export async function render() {
-  const rows = await apiAll("/dashboard/villages?days=90");
+export async function render({ params }) {
+  // A province or city sees its counties first (one row each, from the hourly count), then a
+  // county's villages; a county or town sees its villages straight away.
+  const scope = params.get("scope") ?? "";
+  if (!scope) {
+    const areas = await api("/dashboard/areas?by=county");
+    if (areas.items.length > 1) return counties(areas);
+  }
+  const rows = await apiAll(`/dashboard/villages?days=90${scope ? `&scope=${encodeURIComponent(scope)}` : ""}`);
   const state = { sort: "coverage", reversed: false, town: "", weakOnly: false, cue: "", all: false };
   const shown = h("div", { class: "stack" });
   const totals = h("div", { class: "stack" });
@@ -54,6 +61,7 @@ export async function render() {
   return h(
     "div",
     { class: "stack" },
+    scope ? h("a", { href: "#/overview" }, t("overview.allCounties")) : null,
     totals,
     filters(rows, state, show),
     shown,
@@ -278,6 +286,52 @@ function towns(rows) {
       h("tbody", {}, [...byTown].sort(([a], [b]) => (a ?? "").localeCompare(b ?? "", "zh-CN")).map(([name, sum]) => line(name, sum))),
       byTown.size > 1 ? h("tfoot", {}, line(t("overview.total"), county)) : null,
     ),
+  );
+}
+
+/** A province's or city's counties, each a link to its villages; the figures' age is stated. */
+function counties(areas) {
+  const percent = (row) => (row.coverage == null ? "—" : `${Math.round(row.coverage * 100)}%`);
+  const columns = ["county", "villages", "coverage", "red", "amber", "flags", "requests", "unposted"];
+  return h(
+    "div",
+    { class: "stack" },
+    h("p", { class: "summary" }, t("overview.countiesLead", { count: areas.items.length, asOf: formatTime(areas.as_of) })),
+    h(
+      "div",
+      { class: "scroll-x", tabindex: 0, role: "region", "aria-label": t("overview.counties") },
+      h(
+        "table",
+        { class: "totals" },
+        h("caption", {}, t("overview.counties")),
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
+        h(
+          "tbody",
+          {},
+          areas.items.map((row) =>
+            h(
+              "tr",
+              {},
+              h("th", { scope: "row" }, h("a", { href: `#/overview?scope=${row.code}` }, row.name ?? row.code)),
+              h("td", {}, String(row.posted_villages)),
+              h("td", {}, percent(row)),
+              h("td", {}, String(row.red)),
+              h("td", {}, String(row.amber)),
+              h("td", {}, String(row.open_flags)),
+              h("td", {}, String(row.open_requests)),
+              h("td", {}, String(row.villages - row.posted_villages)),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "buttons" },
+      h("button", { class: "secondary", onclick: () => exportAs("xlsx") }, t("overview.exportXlsx")),
+      h("button", { class: "secondary", onclick: () => exportAs("csv") }, t("overview.exportCsv")),
+    ),
+    bulletin(),
   );
 }
 
