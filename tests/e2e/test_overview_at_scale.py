@@ -39,11 +39,7 @@ def _two_more_villages(server: FieldServer) -> None:
 
 def _log_in(page: Page, server: FieldServer) -> PhoneApp:
     app = PhoneApp(page, server.base_url)
-    app.open()
-    page.get_by_label("账号").fill(server.supervisor.username)
-    page.get_by_label("密码").fill(server.supervisor.password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(app.heading).to_have_text("总览")
+    app.log_in_to_overview(server.supervisor.username, server.supervisor.password)
     return app
 
 

@@ -21,11 +21,7 @@ def _a_second_county(server: FieldServer) -> None:
 
 def _log_in_as_admin(page: Page, server: FieldServer) -> PhoneApp:
     app = PhoneApp(page, server.base_url)
-    app.open()
-    page.get_by_label("账号").fill(server.admin.username)
-    page.get_by_label("密码").fill(server.admin.password)
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(app.heading).to_have_text("总览")
+    app.log_in_to_overview(server.admin.username, server.admin.password)
     return app
 
 
