@@ -21,6 +21,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from api.db import upsert_insert, utcnow, writer_engine
+from api.errors import InvalidInput
 from api.oversight.dashboard import CHUNK, COVERAGE_DAYS, village_chunk, village_rows
 from api.oversight.models import VillageSummary
 from api.oversight.schemas import AreaRow, AreaSummary, VillageRow
@@ -81,7 +82,13 @@ def _keep(engine: Engine, rows: Sequence[VillageRow], now: dt.datetime) -> None:
 
 
 def area_summary(session: Session, *, scope_prefix: str, by: Level, today: dt.date, tz: ZoneInfo) -> AreaSummary:
-    """One row per county (or town) under ``scope_prefix``, from the kept figures of its villages."""
+    """One row per county (or town) under ``scope_prefix``, from the kept figures of its villages.
+
+    A scope inside one county has no counties to compare: ``by=county`` there is refused rather
+    than answered with a county row that holds only part of the county.
+    """
+    if len(scope_prefix) > _PREFIX_ENDS[by]:
+        raise InvalidInput("按县合计需要县或更大的管辖范围；乡镇的合计请用 by=town。", loc=("query", "by"))
     stored = session.execute(
         sa_select(col(Region.code), col(Region.weak_lax), col(VillageSummary.as_of), *_FIGURE_COLUMNS)
         .outerjoin(VillageSummary, col(VillageSummary.village_code) == col(Region.code))

@@ -132,6 +132,9 @@ def test_the_summary_keeps_to_the_readers_scope(client: TestClient, session: Ses
     assert [row["code"] for row in narrowed["items"]] == [TOWN_A]
     assert client.get(f"{AREAS}?scope={TOWN_A}", headers=county.headers("town_b")).status_code == 404
     assert client.get(AREAS, headers=county.headers("secretary_a1")).status_code == 403
+    partial = client.get(AREAS, headers=county.headers("town_b"))  # by=county inside one town
+    assert partial.status_code == 422
+    assert "by=town" in partial.json()["detail"]
     wrong = client.get(f"{AREAS}?by=village", headers=county.headers("county"))
     assert wrong.status_code == 422
     assert wrong.headers["content-type"].startswith("application/problem+json")

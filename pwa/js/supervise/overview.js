@@ -5,6 +5,7 @@ import { api, apiAll, apiBlob } from "../api.js";
 import { t } from "./messages.js";
 import { formatTime, h, since, toast } from "../ui.js";
 import { openToPrint } from "./publicity.js";
+import { session } from "../session.js";
 
 export const title = () => t("overview.title");
 
@@ -31,12 +32,14 @@ function rectRank(row) {
 export const cue = (row) => row.cue;
 
 const posted = (row) => row.secretaries.length > 0;
+// A province's or city's code has zeros where a county's own two digits go (520100… is a city).
+const widerThanACounty = (code) => !code || code.slice(4, 6) === "00";
 
 export async function render({ params }) {
   // A province or city sees its counties first (one row each, from the hourly count), then a
   // county's villages; a county or town sees its villages straight away.
   const scope = params.get("scope") ?? "";
-  if (!scope) {
+  if (!scope && widerThanACounty(session().me.scope_code)) {
     const areas = await api("/dashboard/areas?by=county");
     if (areas.items.length > 1) return counties(areas);
   }
