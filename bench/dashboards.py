@@ -1438,7 +1438,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
                 for scope in scopes
             ]
-        exports = time_exports(url, settings, folder / "serve", [(s.name, s.headers) for s in scopes])
+        exported = [(s.name, s.headers, "") for s in scopes]
+        if args.scale == "province":  # the first city: its counties share their first four digits
+            city = Layout.county_code(0)[:4]
+            villages = sum(Layout.county_code(k).startswith(city) for k in range(layout.counties)) * VILLAGES_PER_COUNTY
+            exported.insert(1, (f"a city ({villages:,} villages)", bearer(ADMIN_ID), city.ljust(12, "0")))
+        exports = time_exports(url, settings, folder / "serve", exported)
         run = Run(
             args.scale,
             layout,
