@@ -86,13 +86,13 @@ def _added_up(villages: Sequence[dict[str, Any]], end: int) -> list[dict[str, An
                 "households": households,
                 "households_visited": visited,
                 "coverage": round(visited / households, 4) if households else None,
-                "visits": sum(v["visits"] for v in rows_of),
-                "home_visits": sum(v["home_visits"] for v in rows_of),
+                "visits": sum(v["visits"] for v in posted),
+                "home_visits": sum(v["home_visits"] for v in posted),
                 "red": sum(v["cue"] == "red" for v in posted),
                 "amber": sum(v["cue"] == "amber" for v in posted),
                 "green": sum(v["cue"] == "green" for v in posted),
-                "open_flags": sum(v["open_flags"] for v in rows_of),
-                "open_requests": sum(v["open_requests"] for v in rows_of),
+                "open_flags": sum(v["open_flags"] for v in posted),
+                "open_requests": sum(v["open_requests"] for v in posted),
             }
         )
     return rows

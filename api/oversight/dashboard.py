@@ -68,9 +68,15 @@ def household_counts(
 
 
 def village_rows(
-    *, session: Session, villages: Sequence[Region], days: int, today: dt.date, tz: ZoneInfo
+    *,
+    session: Session,
+    villages: Sequence[Region],
+    days: int,
+    today: dt.date,
+    tz: ZoneInfo,
+    now: dt.datetime | None = None,
 ) -> list[VillageRow]:
-    """One row per village, in the order given."""
+    """One row per village, in the order given; ``now`` (the current time by default) judges the cue."""
     codes = [v.code for v in villages]
     if not codes:
         return []
@@ -122,7 +128,7 @@ def village_rows(
     awareness = latest_awareness(session, codes)
     public = month_counts(session, codes, today)
     ledgers = summaries(session, codes, today)
-    now = utcnow()
+    now = now or utcnow()
     rows = []
     for v in villages:
         total, seen = households.get(v.code, (0, 0))
@@ -166,7 +172,14 @@ def village_rows(
 
 
 def village_chunk(
-    engine: Engine, where: ColumnElement[bool], after: str | None, *, days: int, today: dt.date, tz: ZoneInfo
+    engine: Engine,
+    where: ColumnElement[bool],
+    after: str | None,
+    *,
+    days: int,
+    today: dt.date,
+    tz: ZoneInfo,
+    now: dt.datetime | None = None,
 ) -> tuple[list[VillageRow], str | None]:
     """The rows of up to ``CHUNK`` villages that ``where`` selects, by code from after ``after``, in a
     session of their own; and the code the next chunk starts after (None after the last).
@@ -177,7 +190,7 @@ def village_chunk(
     with Session(engine) as session:
         stmt = select(Region).where(Region.level == "village", where)
         villages, more = paginate(session, stmt, Region.code, PageParams(limit=CHUNK, after=after))
-        rows = village_rows(session=session, villages=villages, days=days, today=today, tz=tz)
+        rows = village_rows(session=session, villages=villages, days=days, today=today, tz=tz, now=now)
         return rows, villages[-1].code if more else None
 
 

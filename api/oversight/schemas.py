@@ -95,8 +95,8 @@ class SecretaryDetail(BaseModel):
 
 
 class AreaRow(BaseModel):
-    """A county's (or town's) totals. Households, coverage and the cues count the villages someone
-    is posted to, as the overview's town totals do; visits, flags and requests count every village."""
+    """A county's (or town's) totals. Everything but ``villages`` and ``weak_lax_villages`` counts
+    only the villages someone is posted to, as the overview's towns' totals do."""
 
     code: str
     name: str | None

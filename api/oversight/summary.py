@@ -5,7 +5,9 @@ coverage alone), seconds on every call. So each village's overview figures are k
 ``village_summary``, counted afresh by the periodic run with the very code the village pages
 use (``dashboard.village_rows``, 90 days), and a summary adds those up: one indexed read of a
 row per village. The summary says how old its figures are (``as_of``, the oldest row used); a
-village without a row yet, such as one added since the last count, is counted live.
+village without a row yet, such as one added since the last count, is counted live. The count
+runs with the rules (``ZOUFANG_FLAG_RULES_INTERVAL_S``); with the rules turned off, every
+summary counts its villages live.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def refresh(engine: Engine, *, tz: ZoneInfo, now: dt.datetime | None = None) -> 
     today = now.astimezone(tz).date()
     counted, after = 0, None
     while True:
-        rows, more = village_chunk(engine, true(), after, days=COVERAGE_DAYS, today=today, tz=tz)
+        rows, more = village_chunk(engine, true(), after, days=COVERAGE_DAYS, today=today, tz=tz, now=now)
         if rows:
             _keep(engine, rows, now)
         counted += len(rows)
@@ -98,13 +100,11 @@ def area_summary(session: Session, *, scope_prefix: str, by: Level, today: dt.da
     weak_lax = {code: is_weak_lax for code, is_weak_lax, *_ in stored}
     oldest = min((as_of for _, _, as_of, *_ in stored if as_of is not None), default=None)
     missing = [code for code in weak_lax if code not in figures]
+    for start in range(0, len(missing), CHUNK):  # a chunk at a time: a statement's parameters are bounded
+        villages = session.exec(select(Region).where(col(Region.code).in_(missing[start : start + CHUNK]))).all()
+        chunk = village_rows(session=session, villages=villages, days=COVERAGE_DAYS, today=today, tz=tz)
+        figures.update((row.village_code, _figures_of(row)) for row in chunk)
     if missing:
-        villages = session.exec(select(Region).where(col(Region.code).in_(missing)).order_by(col(Region.code))).all()
-        for start in range(0, len(villages), CHUNK):
-            chunk = village_rows(
-                session=session, villages=villages[start : start + CHUNK], days=COVERAGE_DAYS, today=today, tz=tz
-            )
-            figures.update((row.village_code, _figures_of(row)) for row in chunk)
         oldest = oldest or utcnow()
     return AreaSummary(by=by, days=COVERAGE_DAYS, as_of=oldest, items=_add_up(session, by, figures, weak_lax))
 
@@ -133,13 +133,13 @@ def _add_up(session: Session, by: Level, figures: dict[str, _Figures], weak_lax:
                 households=households,
                 households_visited=visited,
                 coverage=share(visited, households),
-                visits=sum(figures[v].visits for v in villages),
-                home_visits=sum(figures[v].home_visits for v in villages),
+                visits=sum(f.visits for f in posted),
+                home_visits=sum(f.home_visits for f in posted),
                 red=cues.count("red"),
                 amber=cues.count("amber"),
                 green=cues.count("green"),
-                open_flags=sum(figures[v].open_flags for v in villages),
-                open_requests=sum(figures[v].open_requests for v in villages),
+                open_flags=sum(f.open_flags for f in posted),
+                open_requests=sum(f.open_requests for f in posted),
             )
         )
     return rows

@@ -3,6 +3,8 @@ stated, then one click into a county's villages and back."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.field import FieldServer
@@ -45,6 +47,11 @@ def test_a_province_sees_its_counties_then_a_countys_villages(  # type: ignore[n
     counties.get_by_role("link", name="云雾县").click()
     expect(page.get_by_role("table", name="各村情况").locator("tbody tr")).to_have_count(1)
     expect(page.get_by_role("table", name="各村情况")).to_contain_text(field_server.village_name)
+    with page.expect_download() as download:  # the file holds what is on screen: this county's villages
+        page.get_by_role("button", name="导出 CSV").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert field_server.village_name in exported
+    assert "石头寨" not in exported
     page.get_by_role("link", name="返回各县合计").click()
     expect(counties.locator("tbody tr")).to_have_count(2)
 

@@ -72,8 +72,8 @@ export async function render({ params }) {
       "div",
       { class: "buttons" },
       h("a", { class: "button secondary", href: "#/requests" }, t("requests.title")),
-      h("button", { class: "secondary", onclick: () => exportAs("xlsx") }, t("overview.exportXlsx")),
-      h("button", { class: "secondary", onclick: () => exportAs("csv") }, t("overview.exportCsv")),
+      h("button", { class: "secondary", onclick: () => exportAs("xlsx", scope) }, t("overview.exportXlsx")),
+      h("button", { class: "secondary", onclick: () => exportAs("csv", scope) }, t("overview.exportCsv")),
     ),
     bulletin(),
   );
@@ -338,8 +338,10 @@ function counties(areas) {
   );
 }
 
-function exportAs(format) {
-  return download(`/dashboard/villages?days=90&format=${format}`, `${t("overview.fileName")}.${format}`);
+/** The villages on screen as a file: those of ``scope`` when a county was opened, else all in scope. */
+function exportAs(format, scope = "") {
+  const only = scope ? `&scope=${encodeURIComponent(scope)}` : "";
+  return download(`/dashboard/villages?days=90&format=${format}${only}`, `${t("overview.fileName")}.${format}`);
 }
 
 async function download(path, fileName) {
