@@ -8,7 +8,6 @@ import { session } from "../session.js";
 import { t } from "./messages.js";
 import { h, since } from "../ui.js";
 import { bars, positions, weeklyInWords } from "./charts.js";
-import { cue } from "./overview.js";
 import { publicButtons } from "./publicity.js";
 import { ledgerSection } from "./rectification.js";
 import { oldestFirst, requestItem } from "./requests.js";
@@ -28,7 +27,7 @@ export async function render({ app, params }) {
     "div",
     { class: "stack" },
     h("h2", {}, `${row.town_name ?? ""} ${row.village_name}`),
-    h("p", { class: `cue ${cue(row)} wide` }, t("village.facts", { coverage, visited: row.households_visited, households: row.households, presence: row.presence_days_30, nights: row.nights_30 })),
+    h("p", { class: `cue ${row.cue} wide` }, t("village.facts", { coverage, visited: row.households_visited, households: row.households, presence: row.presence_days_30, nights: row.nights_30 })),
     overdueCue(code, requests),
     h("p", {}, row.secretaries.map((s) => h("a", { class: "button secondary", href: `#/secretary?id=${s.user_id}` }, s.display_name))),
     h("div", { class: "stack", role: "group", "aria-label": t("public.group") }, publicButtons(code)),
