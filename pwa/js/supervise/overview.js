@@ -27,10 +27,6 @@ function rectRank(row) {
   return r?.measures ? r.measures_overdue * 1000 + (1 - r.measures_done / r.measures) : -1;
 }
 
-/** red: people there probably don't know their secretary; amber: slipping; green: fine; none:
- * nobody posted. The server judges it (api/oversight/cue.py), so every screen and summary agrees. */
-export const cue = (row) => row.cue;
-
 const posted = (row) => row.secretaries.length > 0;
 // A province's or city's code has zeros where a county's own two digits go (520100… is a city).
 const widerThanACounty = (code) => !code || code.slice(4, 6) === "00";
@@ -49,7 +45,7 @@ export async function render({ params }) {
   const totals = h("div", { class: "stack" });
   function show() {
     const visible = rows.filter(
-      (r) => (state.all || posted(r)) && (!state.town || r.town_name === state.town) && (!state.weakOnly || r.weak_lax) && (!state.cue || cue(r) === state.cue),
+      (r) => (state.all || posted(r)) && (!state.town || r.town_name === state.town) && (!state.weakOnly || r.weak_lax) && (!state.cue || r.cue === state.cue),
     );
     const order = SORTS[state.sort];
     visible.sort((a, b) => Number(b.weak_lax) - Number(a.weak_lax) || (state.reversed ? -order(a, b) : order(a, b)));
@@ -72,8 +68,7 @@ export async function render({ params }) {
       "div",
       { class: "buttons" },
       h("a", { class: "button secondary", href: "#/requests" }, t("requests.title")),
-      h("button", { class: "secondary", onclick: () => exportAs("xlsx", scope) }, t("overview.exportXlsx")),
-      h("button", { class: "secondary", onclick: () => exportAs("csv", scope) }, t("overview.exportCsv")),
+      exportButtons(scope),
     ),
     bulletin(),
   );
@@ -169,7 +164,7 @@ function villageTable(rows, state, show) {
         "tbody",
         {},
         rows.map((row) => {
-          const level = cue(row);
+          const level = row.cue;
           return h(
             "tr",
             { dataset: { village: row.village_code } },
@@ -226,7 +221,7 @@ function bulletin() {
 
 /** On a phone: a card a village, the cue in words as well as colour. */
 function villageRow(row) {
-  const level = cue(row);
+  const level = row.cue;
   const coverage = percent(row.coverage);
   return h(
     "li",
@@ -262,7 +257,7 @@ function towns(rows) {
       sum.villages += 1;
       sum.households += row.households;
       sum.visited += row.households_visited;
-      sum.red += cue(row) === "red";
+      sum.red += row.cue === "red";
       sum.flags += row.open_flags;
     }
     byTown.set(row.town_name, town);
@@ -278,67 +273,58 @@ function towns(rows) {
       h("td", {}, String(sum.flags)),
       h("td", {}, String(sum.unposted)),
     );
+  return totalsTable(
+    t("overview.towns"),
+    ["town", "villages", "coverage", "red", "flags", "unposted"],
+    [...byTown].sort(([a], [b]) => (a ?? "").localeCompare(b ?? "", "zh-CN")).map(([name, sum]) => line(name, sum)),
+    byTown.size > 1 ? line(t("overview.total"), county) : null,
+  );
+}
+
+/** A table of totals (towns or counties), captioned, in a keyboard-scrollable region. */
+function totalsTable(caption, columns, rows, footer = null) {
   return h(
     "div",
-    { class: "scroll-x", tabindex: 0, role: "region", "aria-label": t("overview.towns") },
+    { class: "scroll-x", tabindex: 0, role: "region", "aria-label": caption },
     h(
       "table",
       { class: "totals" },
-      h("caption", {}, t("overview.towns")),
-      h("thead", {}, h("tr", {}, ["town", "villages", "coverage", "red", "flags", "unposted"].map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
-      h("tbody", {}, [...byTown].sort(([a], [b]) => (a ?? "").localeCompare(b ?? "", "zh-CN")).map(([name, sum]) => line(name, sum))),
-      byTown.size > 1 ? h("tfoot", {}, line(t("overview.total"), county)) : null,
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
+      h("tbody", {}, rows),
+      footer ? h("tfoot", {}, footer) : null,
     ),
   );
+}
+
+/** 导出 Excel / CSV of the villages on screen: those of ``scope`` when a county was opened. */
+function exportButtons(scope = "") {
+  return [
+    h("button", { class: "secondary", onclick: () => exportAs("xlsx", scope) }, t("overview.exportXlsx")),
+    h("button", { class: "secondary", onclick: () => exportAs("csv", scope) }, t("overview.exportCsv")),
+  ];
 }
 
 /** A province's or city's counties, each a link to its villages; the figures' age is stated. */
 function counties(areas) {
   const percent = (row) => (row.coverage == null ? "—" : `${Math.round(row.coverage * 100)}%`);
-  const columns = ["county", "villages", "coverage", "red", "amber", "flags", "requests", "unposted"];
+  const line = (row) =>
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row" }, h("a", { href: `#/overview?scope=${row.code}` }, row.name ?? row.code)),
+      [row.posted_villages, percent(row), row.red, row.amber, row.open_flags, row.open_requests, row.villages - row.posted_villages].map((value) => h("td", {}, String(value))),
+    );
   return h(
     "div",
     { class: "stack" },
     h("p", { class: "summary" }, t("overview.countiesLead", { count: areas.items.length, asOf: formatTime(areas.as_of) })),
-    h(
-      "div",
-      { class: "scroll-x", tabindex: 0, role: "region", "aria-label": t("overview.counties") },
-      h(
-        "table",
-        { class: "totals" },
-        h("caption", {}, t("overview.counties")),
-        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, t(`overview.col.${c}`))))),
-        h(
-          "tbody",
-          {},
-          areas.items.map((row) =>
-            h(
-              "tr",
-              {},
-              h("th", { scope: "row" }, h("a", { href: `#/overview?scope=${row.code}` }, row.name ?? row.code)),
-              h("td", {}, String(row.posted_villages)),
-              h("td", {}, percent(row)),
-              h("td", {}, String(row.red)),
-              h("td", {}, String(row.amber)),
-              h("td", {}, String(row.open_flags)),
-              h("td", {}, String(row.open_requests)),
-              h("td", {}, String(row.villages - row.posted_villages)),
-            ),
-          ),
-        ),
-      ),
-    ),
-    h(
-      "div",
-      { class: "buttons" },
-      h("button", { class: "secondary", onclick: () => exportAs("xlsx") }, t("overview.exportXlsx")),
-      h("button", { class: "secondary", onclick: () => exportAs("csv") }, t("overview.exportCsv")),
-    ),
+    totalsTable(t("overview.counties"), ["county", "villages", "coverage", "red", "amber", "flags", "requests", "unposted"], areas.items.map(line)),
+    h("div", { class: "buttons" }, exportButtons()),
     bulletin(),
   );
 }
 
-/** The villages on screen as a file: those of ``scope`` when a county was opened, else all in scope. */
 function exportAs(format, scope = "") {
   const only = scope ? `&scope=${encodeURIComponent(scope)}` : "";
   return download(`/dashboard/villages?days=90&format=${format}${only}`, `${t("overview.fileName")}.${format}`);
